@@ -1,0 +1,72 @@
+#include "taskly/task.h"
+
+#include <array>
+
+namespace taskly {
+namespace {
+
+constexpr std::array<std::string_view, 7> kStateNames = {
+    "scheduled", "pending", "active", "succeeded", "dead", "cancelled", "expired"};
+
+bool IsValidName(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view TaskStateName(TaskState s) { return kStateNames[static_cast<size_t>(s)]; }
+
+Result<TaskState> ParseTaskState(std::string_view name, std::string_view field) {
+  for (size_t i = 0; i < kStateNames.size(); ++i) {
+    if (kStateNames[i] == name) return static_cast<TaskState>(i);
+  }
+  return InvalidArgument(std::string(field),
+                         "unknown task state '" + std::string(name) +
+                             "' (expected scheduled, pending, active, succeeded, dead, "
+                             "cancelled or expired)");
+}
+
+Status ValidateName(std::string_view name, std::string_view field) {
+  if (IsValidName(name)) return Status();
+  return InvalidArgument(std::string(field), "'" + std::string(name.substr(0, 64)) +
+                                                 "' is not 1-128 characters of [A-Za-z0-9_.:-]");
+}
+
+Status ValidateTaskSpec(const TaskSpec& spec) {
+  if (Status s = ValidateName(spec.type, "type"); !s.ok()) return s;
+  if (Status s = ValidateName(spec.queue, "queue"); !s.ok()) return s;
+  if (spec.timeout < Duration::zero()) return InvalidArgument("timeout", "must not be negative");
+  if (spec.max_attempts < 1) return InvalidArgument("max_attempts", "must be at least 1");
+  if (spec.backoff.initial < Duration::zero()) {
+    return InvalidArgument("backoff.initial", "must not be negative");
+  }
+  if (spec.backoff.cap < spec.backoff.initial) {
+    return InvalidArgument("backoff.cap", "must not be less than backoff.initial");
+  }
+  if (!(spec.backoff.multiplier >= 1.0 && spec.backoff.multiplier <= 1000.0)) {
+    return InvalidArgument("backoff.multiplier", "must be between 1 and 1000");
+  }
+  if (spec.unique_ttl < Duration::zero()) {
+    return InvalidArgument("unique_ttl", "must not be negative");
+  }
+  if (spec.unique_key.size() > 1024) {
+    return InvalidArgument("unique_key", "must be at most 1024 bytes");
+  }
+  if (spec.period < Duration::zero()) return InvalidArgument("period", "must not be negative");
+  if (spec.tick_due.has_value() && spec.schedule_id.empty()) {
+    return InvalidArgument("schedule_id", "is required with tick_due");
+  }
+  for (const auto& [key, value] : spec.labels) {
+    if (Status s = ValidateName(key, "labels." + key); !s.ok()) return s;
+    if (value.size() > 1024) return InvalidArgument("labels." + key, "must be at most 1024 bytes");
+  }
+  return Status();
+}
+
+}  // namespace taskly

@@ -1,0 +1,64 @@
+// A token bucket for rate limits: `rate` tokens per second, holding at most `burst`. Time is
+// passed in (the caller's clock), so the bucket is deterministic under a simulated clock.
+//
+// Thread-safety: not thread-safe; the owner serializes calls.
+#pragma once
+
+#include <algorithm>
+
+#include "taskly/clock.h"
+
+namespace taskly {
+
+class TokenBucket {
+ public:
+  // rate <= 0 means unlimited. burst <= 0 means max(1, rate).
+  void configure(double rate, double burst, TimePoint now) {
+    refill(now);
+    rate_ = rate;
+    burst_ = burst > 0 ? burst : std::max(1.0, rate);
+    tokens_ = std::min(tokens_ < 0 ? burst_ : tokens_, burst_);
+  }
+
+  bool unlimited() const { return rate_ <= 0; }
+
+  // Takes one token if one is available at `now`.
+  bool try_take(TimePoint now) {
+    if (unlimited()) return true;
+    refill(now);
+    if (tokens_ < 1.0) return false;
+    tokens_ -= 1.0;
+    return true;
+  }
+
+  bool available(TimePoint now) {
+    if (unlimited()) return true;
+    refill(now);
+    return tokens_ >= 1.0;
+  }
+
+  // When the next token will be available (now if one is).
+  TimePoint next_token(TimePoint now) {
+    if (unlimited()) return now;
+    refill(now);
+    if (tokens_ >= 1.0) return now;
+    double seconds = (1.0 - tokens_) / rate_;
+    return now + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+  }
+
+ private:
+  void refill(TimePoint now) {
+    if (now > last_ && rate_ > 0) {
+      double dt = std::chrono::duration<double>(now - last_).count();
+      tokens_ = std::min(burst_, tokens_ + dt * rate_);
+    }
+    if (now > last_) last_ = now;
+  }
+
+  double rate_ = 0;
+  double burst_ = 1;
+  double tokens_ = -1;  // negative: not configured yet, start full
+  TimePoint last_{};
+};
+
+}  // namespace taskly

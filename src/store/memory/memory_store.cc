@@ -1,0 +1,563 @@
+// The in-memory Store: every task is a Record in one hash map; each state keeps the indexes it
+// needs (ready sets per queue in policy order, due times of scheduled tasks, lease expiries,
+// deadlines, terminal tasks in finish order). Every transition goes through unindex(), a change
+// of fields, and index(), so the indexes can never disagree with the records.
+//
+// One mutex guards everything; claimers waiting for work sleep on one condition variable through
+// the injected Clock, so a SimulatedClock wakes them when it is advanced.
+
+#include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "core/token_bucket.h"
+#include "store/task_id.h"
+#include "taskly/store.h"
+
+namespace taskly {
+namespace {
+
+constexpr size_t kStates = 7;
+
+struct QueueState;
+
+struct Record {
+  Task task;
+  QueueState* queue = nullptr;
+  OrderKey key;              // valid while pending
+  TimePoint lease_expires{}; // valid while active
+  uint64_t finish_seq = 0;   // valid while terminal
+};
+
+using ByTime = std::set<std::pair<TimePoint, Record*>>;
+
+struct QueueState {
+  std::string name;
+  QueueConfig config;
+  bool paused = false;
+  std::set<std::pair<OrderKey, Record*>> ready;
+  std::array<int64_t, kStates> counts{};
+  TokenBucket bucket;
+
+  bool at_limit() const {
+    return config.concurrency > 0 &&
+           counts[static_cast<size_t>(TaskState::kActive)] >= config.concurrency;
+  }
+};
+
+class MemoryStore final : public Store {
+ public:
+  explicit MemoryStore(const MemoryStoreOptions& options)
+      : clock_(options.clock ? *options.clock : RealClock()), retention_(options.retention) {}
+
+  Result<std::vector<EnqueueResult>> enqueue(std::span<const TaskSpec> specs) override;
+  Result<std::vector<Lease>> claim(const ClaimRequest& request) override;
+  void wait_for_work(const std::vector<std::string>& queues, TimePoint until,
+                     std::stop_token stop) override;
+  Result<TimePoint> heartbeat(const TaskId& id, uint64_t token, Duration lease) override;
+  Status complete(const TaskId& id, uint64_t token, std::string result) override;
+  Result<TaskState> fail(const TaskId& id, uint64_t token, std::string error,
+                         const FailOptions& options) override;
+  Status yield(const TaskId& id, uint64_t token, std::string checkpoint) override;
+  Status cancel(const TaskId& id) override;
+  Status retry(const TaskId& id) override;
+  Result<Task> get(const TaskId& id) override;
+  Result<TaskPage> list(const TaskFilter& filter, const PageRequest& page) override;
+  Status set_queue(const std::string& name, const QueueConfig& config) override;
+  Status pause_queue(const std::string& name, bool paused) override;
+  Result<std::vector<QueueInfo>> queues() override;
+  Result<MaintenanceReport> maintain() override;
+
+ private:
+  // All below REQUIRE mu_ held.
+  QueueState& queue(const std::string& name, TimePoint now);
+  void index(Record& r);
+  void unindex(Record& r);
+  void set_state(Record& r, TaskState s, TimePoint now);
+  void make_pending(Record& r, TimePoint now, bool new_seq);
+  Record* find(const TaskId& id);
+  // The active record for (id, token), or the status a stale settle gets.
+  Result<Record*> find_lease(const TaskId& id, uint64_t token);
+  std::optional<EnqueueResult> duplicate_of(const TaskSpec& spec, TimePoint now);
+  void promote_due(TimePoint now, MaintenanceReport* report);
+  void expire_deadlines(TimePoint now, MaintenanceReport* report);
+  void recover_leases(TimePoint now, MaintenanceReport* report);
+  void apply_retention(TimePoint now, MaintenanceReport* report);
+  void erase(Record& r);
+  bool claimable(const std::vector<std::string>& queues, TimePoint now, TimePoint* wake);
+
+  Clock& clock_;
+  const RetentionPolicy retention_;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;  // notified when work may have become claimable
+  TaskIdGenerator ids_;              // guarded by mu_
+  uint64_t next_seq_ = 0;            // guarded by mu_
+  uint64_t next_finish_ = 0;         // guarded by mu_
+  std::unordered_map<TaskId, Record> tasks_;            // guarded by mu_
+  std::unordered_map<std::string, QueueState> queues_;  // guarded by mu_
+  ByTime scheduled_;                                    // by scheduled_for
+  ByTime leases_;                                       // by lease expiry
+  ByTime deadlines_;                                    // scheduled/pending by deadline
+  std::set<std::pair<uint64_t, Record*>> terminal_;     // by finish order
+  std::unordered_map<std::string, Record*> unique_;     // unique_key -> newest holder
+  // schedule id -> (latest tick due enqueued, that tick's task id)
+  std::unordered_map<std::string, std::pair<TimePoint, TaskId>> ticks_;
+};
+
+QueueState& MemoryStore::queue(const std::string& name, TimePoint now) {
+  auto [it, inserted] = queues_.try_emplace(name);
+  if (inserted) {
+    it->second.name = name;
+    it->second.bucket.configure(0, 0, now);
+  }
+  return it->second;
+}
+
+void MemoryStore::index(Record& r) {
+  QueueState& q = *r.queue;
+  q.counts[static_cast<size_t>(r.task.state)]++;
+  switch (r.task.state) {
+    case TaskState::kPending:
+      r.key = MakeOrderKey(q.config, r.task);
+      q.ready.emplace(r.key, &r);
+      if (r.task.spec.deadline) deadlines_.emplace(*r.task.spec.deadline, &r);
+      break;
+    case TaskState::kScheduled:
+      scheduled_.emplace(*r.task.scheduled_for, &r);
+      if (r.task.spec.deadline) deadlines_.emplace(*r.task.spec.deadline, &r);
+      break;
+    case TaskState::kActive:
+      leases_.emplace(r.lease_expires, &r);
+      break;
+    default:
+      r.finish_seq = ++next_finish_;
+      terminal_.emplace(r.finish_seq, &r);
+  }
+}
+
+void MemoryStore::unindex(Record& r) {
+  QueueState& q = *r.queue;
+  q.counts[static_cast<size_t>(r.task.state)]--;
+  switch (r.task.state) {
+    case TaskState::kPending:
+      q.ready.erase({r.key, &r});
+      if (r.task.spec.deadline) deadlines_.erase({*r.task.spec.deadline, &r});
+      break;
+    case TaskState::kScheduled:
+      scheduled_.erase({*r.task.scheduled_for, &r});
+      if (r.task.spec.deadline) deadlines_.erase({*r.task.spec.deadline, &r});
+      break;
+    case TaskState::kActive:
+      leases_.erase({r.lease_expires, &r});
+      break;
+    default:
+      terminal_.erase({r.finish_seq, &r});
+  }
+}
+
+// Moves r (already unindexed) to state s and indexes it there.
+void MemoryStore::set_state(Record& r, TaskState s, TimePoint now) {
+  r.task.state = s;
+  if (IsTerminal(s)) {
+    r.task.finished_at = now;
+  } else {
+    r.task.finished_at.reset();
+  }
+  if (s != TaskState::kScheduled) r.task.scheduled_for.reset();
+  index(r);
+  // Work may have become claimable: a task became ready, or an active slot was freed.
+  work_cv_.notify_all();
+}
+
+void MemoryStore::make_pending(Record& r, TimePoint now, bool new_seq) {
+  if (new_seq) r.task.seq = ++next_seq_;
+  r.task.ready_at = now;
+  set_state(r, TaskState::kPending, now);
+}
+
+Record* MemoryStore::find(const TaskId& id) {
+  auto it = tasks_.find(id);
+  return it == tasks_.end() ? nullptr : &it->second;
+}
+
+Result<Record*> MemoryStore::find_lease(const TaskId& id, uint64_t token) {
+  Record* r = find(id);
+  if (r == nullptr) return NotFound("task " + id + " not found");
+  if (r->task.lease_token != token) {
+    return Aborted("stale lease token for task " + id + ": it was claimed again");
+  }
+  if (r->task.state == TaskState::kCancelled) {
+    return Status(StatusCode::kCancelled, "task " + id + " was cancelled");
+  }
+  if (r->task.state != TaskState::kActive) {
+    return Aborted("lease of task " + id + " is no longer held (task is " +
+                   std::string(TaskStateName(r->task.state)) + ")");
+  }
+  return r;
+}
+
+std::optional<EnqueueResult> MemoryStore::duplicate_of(const TaskSpec& spec, TimePoint now) {
+  if (spec.tick_due) {
+    auto it = ticks_.find(spec.schedule_id);
+    if (it != ticks_.end() && *spec.tick_due <= it->second.first) {
+      TaskId id = *spec.tick_due == it->second.first ? it->second.second : TaskId();
+      if (!id.empty() && find(id) == nullptr) id.clear();
+      return EnqueueResult{id, false};
+    }
+  }
+  if (!spec.unique_key.empty()) {
+    auto it = unique_.find(spec.unique_key);
+    if (it != unique_.end()) {
+      const Task& held = it->second->task;
+      bool live = held.spec.unique_ttl > Duration::zero()
+                      ? now < held.enqueued_at + held.spec.unique_ttl
+                      : !IsTerminal(held.state);
+      if (live) return EnqueueResult{held.id, false};
+    }
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec> specs) {
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (Status s = ValidateTaskSpec(specs[i]); !s.ok()) {
+      return InvalidArgument("tasks[" + std::to_string(i) + "]." + s.field(), s.message());
+    }
+  }
+  std::vector<EnqueueResult> out;
+  out.reserve(specs.size());
+  std::lock_guard lock(mu_);
+  TimePoint now = clock_.now();
+  for (const TaskSpec& spec : specs) {
+    if (auto dup = duplicate_of(spec, now)) {
+      out.push_back(std::move(*dup));
+      continue;
+    }
+    TaskId id = ids_.next(now);
+    auto [it, inserted] = tasks_.try_emplace(id);
+    Record& r = it->second;
+    r.task.id = id;
+    r.task.spec = spec;
+    r.task.seq = ++next_seq_;
+    r.task.enqueued_at = now;
+    r.queue = &queue(spec.queue, now);
+    if (spec.run_at && *spec.run_at > now) {
+      r.task.state = TaskState::kScheduled;
+      r.task.scheduled_for = *spec.run_at;
+      index(r);
+    } else {
+      r.task.state = TaskState::kPending;
+      r.task.ready_at = now;
+      index(r);
+    }
+    if (!spec.unique_key.empty()) unique_[spec.unique_key] = &r;
+    if (spec.tick_due) ticks_[spec.schedule_id] = {*spec.tick_due, id};
+    out.push_back(EnqueueResult{std::move(id), true});
+  }
+  work_cv_.notify_all();
+  return out;
+}
+
+void MemoryStore::promote_due(TimePoint now, MaintenanceReport* report) {
+  while (!scheduled_.empty() && scheduled_.begin()->first <= now) {
+    Record& r = *scheduled_.begin()->second;
+    TimePoint due = scheduled_.begin()->first;
+    unindex(r);
+    // Ready since it was due, so enqueue-to-start latency counts from the due time.
+    make_pending(r, due, /*new_seq=*/false);
+    if (report) report->promoted++;
+  }
+}
+
+void MemoryStore::expire_deadlines(TimePoint now, MaintenanceReport* report) {
+  while (!deadlines_.empty() && deadlines_.begin()->first < now) {
+    Record& r = *deadlines_.begin()->second;
+    unindex(r);
+    r.task.last_error = "deadline passed before the task could start";
+    set_state(r, TaskState::kExpired, now);
+    if (report) report->expired++;
+  }
+}
+
+void MemoryStore::recover_leases(TimePoint now, MaintenanceReport* report) {
+  while (!leases_.empty() && leases_.begin()->first <= now) {
+    Record& r = *leases_.begin()->second;
+    unindex(r);
+    if (r.task.attempts >= r.task.spec.max_attempts) {
+      r.task.last_error = "lease expired on its last attempt (" +
+                          std::to_string(r.task.attempts) + " attempts): quarantined";
+      set_state(r, TaskState::kDead, now);
+      report->quarantined++;
+    } else {
+      r.task.last_error = "lease expired: the worker died or stalled";
+      // Redelivered in its original place: it was next in line before.
+      make_pending(r, now, /*new_seq=*/false);
+      report->recovered++;
+    }
+  }
+}
+
+void MemoryStore::erase(Record& r) {
+  unindex(r);
+  if (!r.task.spec.unique_key.empty()) {
+    auto it = unique_.find(r.task.spec.unique_key);
+    if (it != unique_.end() && it->second == &r) unique_.erase(it);
+  }
+  tasks_.erase(r.task.id);
+}
+
+void MemoryStore::apply_retention(TimePoint now, MaintenanceReport* report) {
+  while (!terminal_.empty()) {
+    Record& r = *terminal_.begin()->second;
+    bool too_many = static_cast<int64_t>(terminal_.size()) > retention_.max_count;
+    bool too_old = *r.task.finished_at + retention_.max_age <= now;
+    if (!too_many && !too_old) break;
+    erase(r);
+    report->deleted++;
+  }
+}
+
+Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
+  if (req.max_tasks < 1) return InvalidArgument("max_tasks", "must be at least 1");
+  if (req.lease <= Duration::zero()) return InvalidArgument("lease", "must be positive");
+  std::vector<Lease> out;
+  std::lock_guard lock(mu_);
+  TimePoint now = clock_.now();
+  promote_due(now, nullptr);
+  std::vector<QueueState*> order;
+  order.reserve(req.queues.size());
+  for (const std::string& name : req.queues) {
+    auto it = queues_.find(name);
+    if (it != queues_.end()) order.push_back(&it->second);
+  }
+  for (QueueState* q : order) {
+    while (static_cast<int32_t>(out.size()) < req.max_tasks && !q->paused && !q->ready.empty() &&
+           !q->at_limit() && q->bucket.available(now)) {
+      Record& r = *q->ready.begin()->second;
+      unindex(r);
+      if (r.task.spec.deadline && *r.task.spec.deadline < now) {
+        r.task.last_error = "deadline passed before the task could start";
+        set_state(r, TaskState::kExpired, now);
+        continue;
+      }
+      q->bucket.try_take(now);
+      r.task.attempts++;
+      r.task.lease_token++;
+      r.task.started_at = now;
+      r.task.worker = req.worker;
+      r.lease_expires = now + req.lease;
+      r.task.state = TaskState::kActive;
+      index(r);
+      out.push_back(Lease{r.task, r.task.lease_token, r.lease_expires});
+    }
+  }
+  return out;
+}
+
+bool MemoryStore::claimable(const std::vector<std::string>& queues, TimePoint now,
+                            TimePoint* wake) {
+  if (!scheduled_.empty()) *wake = std::min(*wake, scheduled_.begin()->first);
+  for (const std::string& name : queues) {
+    auto it = queues_.find(name);
+    if (it == queues_.end()) continue;
+    QueueState& q = it->second;
+    if (q.paused || q.ready.empty() || q.at_limit()) continue;
+    if (q.bucket.available(now)) return true;
+    *wake = std::min(*wake, q.bucket.next_token(now));
+  }
+  return false;
+}
+
+void MemoryStore::wait_for_work(const std::vector<std::string>& queues, TimePoint until,
+                                std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  std::stop_callback wake_on_stop(stop, [this] {
+    std::lock_guard g(mu_);
+    work_cv_.notify_all();
+  });
+  TimePoint wake = until;
+  if (stop.stop_requested() || claimable(queues, clock_.now(), &wake)) return;
+  clock_.wait_until(work_cv_, lock, wake);
+}
+
+Result<TimePoint> MemoryStore::heartbeat(const TaskId& id, uint64_t token, Duration lease) {
+  if (lease <= Duration::zero()) return InvalidArgument("lease", "must be positive");
+  std::lock_guard lock(mu_);
+  Result<Record*> r = find_lease(id, token);
+  if (!r.ok()) return r.status();
+  unindex(**r);
+  (*r)->lease_expires = clock_.now() + lease;
+  index(**r);
+  return (*r)->lease_expires;
+}
+
+Status MemoryStore::complete(const TaskId& id, uint64_t token, std::string result) {
+  std::lock_guard lock(mu_);
+  Result<Record*> found = find_lease(id, token);
+  if (!found.ok()) return found.status();
+  Record& r = **found;
+  unindex(r);
+  r.task.result = std::move(result);
+  set_state(r, TaskState::kSucceeded, clock_.now());
+  return Status();
+}
+
+Result<TaskState> MemoryStore::fail(const TaskId& id, uint64_t token, std::string error,
+                                    const FailOptions& options) {
+  std::lock_guard lock(mu_);
+  Result<Record*> found = find_lease(id, token);
+  if (!found.ok()) return found.status();
+  Record& r = **found;
+  TimePoint now = clock_.now();
+  unindex(r);
+  r.task.last_error = std::move(error);
+  if (options.permanent || r.task.attempts >= r.task.spec.max_attempts) {
+    set_state(r, TaskState::kDead, now);
+  } else if (options.retry_at && *options.retry_at > now) {
+    r.task.scheduled_for = *options.retry_at;
+    set_state(r, TaskState::kScheduled, now);
+  } else {
+    make_pending(r, now, /*new_seq=*/true);
+  }
+  return r.task.state;
+}
+
+Status MemoryStore::yield(const TaskId& id, uint64_t token, std::string checkpoint) {
+  std::lock_guard lock(mu_);
+  Result<Record*> found = find_lease(id, token);
+  if (!found.ok()) return found.status();
+  Record& r = **found;
+  unindex(r);
+  r.task.checkpoint = std::move(checkpoint);
+  r.task.attempts--;  // a time slice is not a failed attempt
+  make_pending(r, clock_.now(), /*new_seq=*/true);
+  return Status();
+}
+
+Status MemoryStore::cancel(const TaskId& id) {
+  std::lock_guard lock(mu_);
+  Record* r = find(id);
+  if (r == nullptr) return NotFound("task " + id + " not found");
+  if (IsTerminal(r->task.state)) {
+    return FailedPrecondition("task " + id + " is already " +
+                              std::string(TaskStateName(r->task.state)));
+  }
+  unindex(*r);
+  set_state(*r, TaskState::kCancelled, clock_.now());
+  return Status();
+}
+
+Status MemoryStore::retry(const TaskId& id) {
+  std::lock_guard lock(mu_);
+  Record* r = find(id);
+  if (r == nullptr) return NotFound("task " + id + " not found");
+  TaskState s = r->task.state;
+  if (s != TaskState::kDead && s != TaskState::kCancelled && s != TaskState::kExpired) {
+    return FailedPrecondition("only dead, cancelled or expired tasks can be retried; task " + id +
+                              " is " + std::string(TaskStateName(s)));
+  }
+  unindex(*r);
+  r->task.attempts = 0;
+  // A manual retry of a task that expired runs it now: its old deadline no longer applies.
+  r->task.spec.deadline.reset();
+  make_pending(*r, clock_.now(), /*new_seq=*/true);
+  return Status();
+}
+
+Result<Task> MemoryStore::get(const TaskId& id) {
+  std::lock_guard lock(mu_);
+  Record* r = find(id);
+  if (r == nullptr) return NotFound("task " + id + " not found");
+  return r->task;
+}
+
+Result<TaskPage> MemoryStore::list(const TaskFilter& f, const PageRequest& page) {
+  if (page.limit < 1 || page.limit > 10'000) {
+    return InvalidArgument("limit", "must be between 1 and 10000");
+  }
+  std::vector<const Task*> hits;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, r] : tasks_) {
+    const Task& t = r.task;
+    if (!page.after.empty() && id <= page.after) continue;
+    if (f.state && t.state != *f.state) continue;
+    if (!f.queue.empty() && t.spec.queue != f.queue) continue;
+    if (!f.type.empty() && t.spec.type != f.type) continue;
+    if (!f.label_key.empty()) {
+      auto it = t.spec.labels.find(f.label_key);
+      if (it == t.spec.labels.end() || it->second != f.label_value) continue;
+    }
+    hits.push_back(&t);
+  }
+  auto by_id = [](const Task* a, const Task* b) { return a->id < b->id; };
+  size_t n = std::min(hits.size(), static_cast<size_t>(page.limit));
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),
+                    by_id);
+  TaskPage out;
+  for (size_t i = 0; i < n; ++i) out.tasks.push_back(*hits[i]);
+  if (hits.size() > n) out.next = out.tasks.back().id;
+  return out;
+}
+
+Status MemoryStore::set_queue(const std::string& name, const QueueConfig& config) {
+  if (Status s = ValidateName(name, "queue"); !s.ok()) return s;
+  if (Status s = ValidateQueueConfig(config); !s.ok()) return s;
+  std::lock_guard lock(mu_);
+  TimePoint now = clock_.now();
+  QueueState& q = queue(name, now);
+  // Re-key the ready set: the ordering policy or aging may have changed.
+  std::vector<Record*> ready;
+  for (auto& [key, r] : q.ready) ready.push_back(r);
+  for (Record* r : ready) unindex(*r);
+  q.config = config;
+  q.bucket.configure(config.rate, config.burst, now);
+  for (Record* r : ready) index(*r);
+  work_cv_.notify_all();
+  return Status();
+}
+
+Status MemoryStore::pause_queue(const std::string& name, bool paused) {
+  std::lock_guard lock(mu_);
+  auto it = queues_.find(name);
+  if (it == queues_.end()) return NotFound("queue " + name + " not found");
+  it->second.paused = paused;
+  work_cv_.notify_all();
+  return Status();
+}
+
+Result<std::vector<QueueInfo>> MemoryStore::queues() {
+  std::vector<QueueInfo> out;
+  std::lock_guard lock(mu_);
+  for (const auto& [name, q] : queues_) {
+    auto c = [&q](TaskState s) { return q.counts[static_cast<size_t>(s)]; };
+    out.push_back(QueueInfo{name, q.config, q.paused, c(TaskState::kScheduled),
+                            c(TaskState::kPending), c(TaskState::kActive),
+                            c(TaskState::kSucceeded), c(TaskState::kDead),
+                            c(TaskState::kCancelled), c(TaskState::kExpired)});
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  return out;
+}
+
+Result<MaintenanceReport> MemoryStore::maintain() {
+  MaintenanceReport report;
+  std::lock_guard lock(mu_);
+  TimePoint now = clock_.now();
+  promote_due(now, &report);
+  recover_leases(now, &report);
+  expire_deadlines(now, &report);
+  apply_retention(now, &report);
+  return report;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> NewMemoryStore(const MemoryStoreOptions& options) {
+  return std::make_unique<MemoryStore>(options);
+}
+
+}  // namespace taskly

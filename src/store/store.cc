@@ -1,0 +1,14 @@
+#include "taskly/store.h"
+
+namespace taskly {
+
+Result<EnqueueResult> Store::enqueue_one(const TaskSpec& spec) {
+  // Validate here so that a single task's error names its field bare ("queue"), not as a
+  // batch element ("tasks[0].queue").
+  if (Status s = ValidateTaskSpec(spec); !s.ok()) return s;
+  Result<std::vector<EnqueueResult>> r = enqueue(std::span<const TaskSpec>(&spec, 1));
+  if (!r.ok()) return r.status();
+  return std::move(r->front());
+}
+
+}  // namespace taskly

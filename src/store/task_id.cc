@@ -1,0 +1,38 @@
+#include "store/task_id.h"
+
+#include <chrono>
+
+namespace taskly {
+namespace {
+
+constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";  // ASCII-ordered
+constexpr int kTimeChars = 9;                                     // 45 bits of milliseconds
+constexpr int kCounterChars = 6;                                  // 30 bits
+constexpr uint64_t kCounterMask = (uint64_t{1} << (5 * kCounterChars)) - 1;
+
+void Encode(uint64_t value, int chars, char* out) {
+  for (int i = chars - 1; i >= 0; --i) {
+    out[i] = kAlphabet[value & 31];
+    value >>= 5;
+  }
+}
+
+}  // namespace
+
+std::string TaskIdGenerator::next(TimePoint now) {
+  auto ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  // The counter keeps running across milliseconds; on overflow (2^30 ids within one
+  // millisecond) or a clock step back, borrow the next millisecond so ids keep increasing.
+  if (ms > last_ms_) {
+    last_ms_ = ms;
+  }
+  counter_ = (counter_ + 1) & kCounterMask;
+  if (counter_ == 0) ++last_ms_;
+  std::string id(kTimeChars + kCounterChars, '0');
+  Encode(last_ms_, kTimeChars, id.data());
+  Encode(counter_, kCounterChars, id.data() + kTimeChars);
+  return id;
+}
+
+}  // namespace taskly
