@@ -75,8 +75,8 @@ class SimulatedClock final : public Clock {
   void notify_all_waiters();
 
   mutable std::mutex mu_;
-  TimePoint now_;     // guarded by mu_
-  SteadyPoint steady_;  // guarded by mu_; moves with now_
+  TimePoint now_;                                    // guarded by mu_
+  SteadyPoint steady_;                               // guarded by mu_; moves with now_
   std::multiset<std::condition_variable*> waiters_;  // guarded by mu_
 };
 

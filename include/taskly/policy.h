@@ -28,7 +28,8 @@ enum class OrderingPolicy : uint8_t {
 };
 
 std::string_view OrderingPolicyName(OrderingPolicy p);
-Result<OrderingPolicy> ParseOrderingPolicy(std::string_view name, std::string_view field = "policy");
+Result<OrderingPolicy> ParseOrderingPolicy(std::string_view name,
+                                           std::string_view field = "policy");
 
 // A queue's settings. Defaults are an unlimited FIFO queue.
 struct QueueConfig {
@@ -68,8 +69,27 @@ Result<SelectorKind> ParseSelectorKind(std::string_view name, std::string_view f
 
 // Produces, for each claim, the order in which queues are tried. The first queue of the order is
 // the selector's choice; the rest are fallbacks when it has nothing to give, so a free slot never
-// idles while any queue has work. Over a long run in which every queue always has work, the
-// number of picks of each queue is within +-1 of its share by weight (round_robin: equal shares).
+// idles while any queue has work.
+//
+//   strict:      always 0, 1, ..., n-1.
+//   round_robin: call k starts at queue k mod n and continues in rotation (k, k+1, ..., k-1), so
+//                after any number of calls the first-choice counts differ by at most one.
+//   weighted:    smooth weighted round-robin (as nginx): each call every queue's running value
+//                grows by its weight, the largest is picked (ties: the earlier queue) and loses
+//                the total weight W. In every run of W calls counted from construction, queue i
+//                is first exactly weight_i times, spread out (5,3,1 gives a b a c a b a b a,
+//                never a run of five). Within a run a count is off its share k*weight_i/W by less
+//                than one pick with up to three queues; with more it can be slightly more (weights
+//                1,1,13,13,13: 1.02 after 19 calls). Fallbacks follow in decreasing running value
+//                (how much each queue is owed), ties to the earlier queue.
+//
+// A first choice counts as a pick whether or not its queue had work: a queue's share is not
+// given to others while it is empty.
+//
+// Input: an empty queue list is allowed and `next()` returns an empty order. Weights below 1 are
+// raised to 1 (ValidateQueueConfig rejects them earlier, so this only guards the selector's
+// arithmetic); `queues()` reports the weights in effect. Weights are ignored by strict and
+// round_robin.
 class QueueSelector {
  public:
   struct Entry {
@@ -87,9 +107,10 @@ class QueueSelector {
  private:
   SelectorKind kind_;
   std::vector<Entry> queues_;
-  std::vector<int64_t> current_;  // smooth WRR running weights
-  std::vector<size_t> order_;
-  size_t cursor_ = 0;
+  std::vector<int64_t> current_;  // weighted: running values; they sum to zero between calls
+  int64_t total_weight_ = 0;      // W: sum of the weights
+  std::vector<size_t> order_;     // the order returned by next()
+  size_t cursor_ = 0;             // round_robin: first queue of the next order
 };
 
 }  // namespace taskly

@@ -48,8 +48,8 @@ struct ClaimRequest {
   // Queues in preference order. Each task is taken from the first queue in this order that has
   // a ready task and is not paused, under its concurrency limit and within its rate limit.
   std::vector<std::string> queues;
-  std::string worker;    // who holds the leases (for inspection and node views)
-  int32_t max_tasks = 1; // >= 1
+  std::string worker;     // who holds the leases (for inspection and node views)
+  int32_t max_tasks = 1;  // >= 1
   Duration lease = std::chrono::seconds(30);
 };
 
@@ -92,11 +92,11 @@ struct QueueInfo {
 };
 
 struct MaintenanceReport {
-  int64_t promoted = 0;   // scheduled -> pending (run_at reached)
-  int64_t recovered = 0;  // active with an expired lease -> pending
+  int64_t promoted = 0;     // scheduled -> pending (run_at reached)
+  int64_t recovered = 0;    // active with an expired lease -> pending
   int64_t quarantined = 0;  // active with an expired lease and attempts spent -> dead
-  int64_t expired = 0;    // pending/scheduled past deadline -> expired
-  int64_t deleted = 0;    // terminal tasks removed by retention
+  int64_t expired = 0;      // pending/scheduled past deadline -> expired
+  int64_t deleted = 0;      // terminal tasks removed by retention
 };
 
 // How long terminal tasks are kept: a task is deleted (payload included) when it is older than

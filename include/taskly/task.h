@@ -51,16 +51,16 @@ struct Backoff {
 
 // What a producer submits. Defaults are what a user gets by leaving a field out.
 struct TaskSpec {
-  std::string type;                    // handler name; required; "exec" for commands
-  std::string payload;                 // opaque bytes, JSON by convention
-  std::string queue = "default";       // [A-Za-z0-9_.:-]{1,128}
-  int32_t priority = 0;                // higher runs first under the `priority` policy
-  std::optional<TimePoint> deadline;   // absolute: the task must *start* by then
-  Duration timeout = Duration::zero(); // per attempt; zero means none
-  int32_t max_attempts = 3;            // >= 1
+  std::string type;                     // handler name; required; "exec" for commands
+  std::string payload;                  // opaque bytes, JSON by convention
+  std::string queue = "default";        // [A-Za-z0-9_.:-]{1,128}
+  int32_t priority = 0;                 // higher runs first under the `priority` policy
+  std::optional<TimePoint> deadline;    // absolute: the task must *start* by then
+  Duration timeout = Duration::zero();  // per attempt; zero means none
+  int32_t max_attempts = 3;             // >= 1
   Backoff backoff;
-  std::optional<TimePoint> run_at;     // delayed start; absent or past means now
-  std::string unique_key;              // dedup key; empty means none
+  std::optional<TimePoint> run_at;         // delayed start; absent or past means now
+  std::string unique_key;                  // dedup key; empty means none
   Duration unique_ttl = Duration::zero();  // how long unique_key holds; zero: while not terminal
   std::map<std::string, std::string> labels;
 
@@ -83,18 +83,18 @@ struct Task {
   TaskId id;
   TaskSpec spec;
   TaskState state = TaskState::kPending;
-  uint64_t seq = 0;           // enqueue sequence within the store; breaks policy ties
-  int32_t attempts = 0;       // attempts started (counted at claim)
-  uint64_t lease_token = 0;   // increases on every claim (fencing token)
+  uint64_t seq = 0;          // enqueue sequence within the store; breaks policy ties
+  int32_t attempts = 0;      // attempts started (counted at claim)
+  uint64_t lease_token = 0;  // increases on every claim (fencing token)
   TimePoint enqueued_at{};
-  TimePoint ready_at{};       // when it last became pending (enqueue-to-start latency)
+  TimePoint ready_at{};                    // when it last became pending (enqueue-to-start latency)
   std::optional<TimePoint> scheduled_for;  // when scheduled: when it becomes pending
   std::optional<TimePoint> started_at;     // last claim
   std::optional<TimePoint> finished_at;    // reaching a terminal state
-  std::string checkpoint;     // written by a yielding handler, given to the next attempt
-  std::string result;         // on success: the handler's result
-  std::string last_error;     // the last failed attempt's error
-  std::string worker;         // the worker holding or last holding the lease
+  std::string checkpoint;  // written by a yielding handler, given to the next attempt
+  std::string result;      // on success: the handler's result
+  std::string last_error;  // the last failed attempt's error
+  std::string worker;      // the worker holding or last holding the lease
 };
 
 }  // namespace taskly

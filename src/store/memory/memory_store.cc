@@ -27,9 +27,9 @@ struct QueueState;
 struct Record {
   Task task;
   QueueState* queue = nullptr;
-  OrderKey key;              // valid while pending
-  TimePoint lease_expires{}; // valid while active
-  uint64_t finish_seq = 0;   // valid while terminal
+  OrderKey key;               // valid while pending
+  TimePoint lease_expires{};  // valid while active
+  uint64_t finish_seq = 0;    // valid while terminal
 };
 
 using ByTime = std::set<std::pair<TimePoint, Record*>>;
@@ -88,16 +88,21 @@ class MemoryStore final : public Store {
   void apply_retention(TimePoint now, MaintenanceReport* report);
   void erase(Record& r);
   bool claimable(const std::vector<std::string>& queues, TimePoint now, TimePoint* wake);
+  void notify_work() {
+    ++work_epoch_;
+    work_cv_.notify_all();
+  }
 
   Clock& clock_;
   const RetentionPolicy retention_;
 
   std::mutex mu_;
-  std::condition_variable work_cv_;  // notified when work may have become claimable
-  TaskIdGenerator ids_;              // guarded by mu_
-  uint64_t next_seq_ = 0;            // guarded by mu_
-  uint64_t next_finish_ = 0;         // guarded by mu_
-  std::unordered_map<TaskId, Record> tasks_;            // guarded by mu_
+  std::condition_variable work_cv_;           // notified when work may have become claimable...
+  uint64_t work_epoch_ = 0;                   // ...which also bumps this; guarded by mu_
+  TaskIdGenerator ids_;                       // guarded by mu_
+  uint64_t next_seq_ = 0;                     // guarded by mu_
+  uint64_t next_finish_ = 0;                  // guarded by mu_
+  std::unordered_map<TaskId, Record> tasks_;  // guarded by mu_
   std::unordered_map<std::string, QueueState> queues_;  // guarded by mu_
   ByTime scheduled_;                                    // by scheduled_for
   ByTime leases_;                                       // by lease expiry
@@ -170,7 +175,7 @@ void MemoryStore::set_state(Record& r, TaskState s, TimePoint now) {
   if (s != TaskState::kScheduled) r.task.scheduled_for.reset();
   index(r);
   // Work may have become claimable: a task became ready, or an active slot was freed.
-  work_cv_.notify_all();
+  notify_work();
 }
 
 void MemoryStore::make_pending(Record& r, TimePoint now, bool new_seq) {
@@ -258,7 +263,7 @@ Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec
     if (spec.tick_due) ticks_[spec.schedule_id] = {*spec.tick_due, id};
     out.push_back(EnqueueResult{std::move(id), true});
   }
-  work_cv_.notify_all();
+  notify_work();
   return out;
 }
 
@@ -288,8 +293,8 @@ void MemoryStore::recover_leases(TimePoint now, MaintenanceReport* report) {
     Record& r = *leases_.begin()->second;
     unindex(r);
     if (r.task.attempts >= r.task.spec.max_attempts) {
-      r.task.last_error = "lease expired on its last attempt (" +
-                          std::to_string(r.task.attempts) + " attempts): quarantined";
+      r.task.last_error = "lease expired on its last attempt (" + std::to_string(r.task.attempts) +
+                          " attempts): quarantined";
       set_state(r, TaskState::kDead, now);
       report->quarantined++;
     } else {
@@ -374,14 +379,21 @@ bool MemoryStore::claimable(const std::vector<std::string>& queues, TimePoint no
 
 void MemoryStore::wait_for_work(const std::vector<std::string>& queues, TimePoint until,
                                 std::stop_token stop) {
-  std::unique_lock lock(mu_);
+  // The callback takes mu_, so it is registered before (and destroyed after) the lock is
+  // held: ~stop_callback waits for a running callback, which must not wait for our lock.
   std::stop_callback wake_on_stop(stop, [this] {
     std::lock_guard g(mu_);
-    work_cv_.notify_all();
+    notify_work();
   });
+  std::unique_lock lock(mu_);
+  // Sleep until the epoch moves (something that may make work claimable happened) or the
+  // earliest moment work could become claimable by the passing of time.
   TimePoint wake = until;
   if (stop.stop_requested() || claimable(queues, clock_.now(), &wake)) return;
-  clock_.wait_until(work_cv_, lock, wake);
+  uint64_t epoch = work_epoch_;
+  while (work_epoch_ == epoch && !stop.stop_requested()) {
+    if (clock_.wait_until(work_cv_, lock, wake)) return;
+  }
 }
 
 Result<TimePoint> MemoryStore::heartbeat(const TaskId& id, uint64_t token, Duration lease) {
@@ -495,8 +507,7 @@ Result<TaskPage> MemoryStore::list(const TaskFilter& f, const PageRequest& page)
   }
   auto by_id = [](const Task* a, const Task* b) { return a->id < b->id; };
   size_t n = std::min(hits.size(), static_cast<size_t>(page.limit));
-  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),
-                    by_id);
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(), by_id);
   TaskPage out;
   for (size_t i = 0; i < n; ++i) out.tasks.push_back(*hits[i]);
   if (hits.size() > n) out.next = out.tasks.back().id;
@@ -516,7 +527,7 @@ Status MemoryStore::set_queue(const std::string& name, const QueueConfig& config
   q.config = config;
   q.bucket.configure(config.rate, config.burst, now);
   for (Record* r : ready) index(*r);
-  work_cv_.notify_all();
+  notify_work();
   return Status();
 }
 
@@ -525,7 +536,7 @@ Status MemoryStore::pause_queue(const std::string& name, bool paused) {
   auto it = queues_.find(name);
   if (it == queues_.end()) return NotFound("queue " + name + " not found");
   it->second.paused = paused;
-  work_cv_.notify_all();
+  notify_work();
   return Status();
 }
 
@@ -535,9 +546,8 @@ Result<std::vector<QueueInfo>> MemoryStore::queues() {
   for (const auto& [name, q] : queues_) {
     auto c = [&q](TaskState s) { return q.counts[static_cast<size_t>(s)]; };
     out.push_back(QueueInfo{name, q.config, q.paused, c(TaskState::kScheduled),
-                            c(TaskState::kPending), c(TaskState::kActive),
-                            c(TaskState::kSucceeded), c(TaskState::kDead),
-                            c(TaskState::kCancelled), c(TaskState::kExpired)});
+                            c(TaskState::kPending), c(TaskState::kActive), c(TaskState::kSucceeded),
+                            c(TaskState::kDead), c(TaskState::kCancelled), c(TaskState::kExpired)});
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
   return out;

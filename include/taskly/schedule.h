@@ -1,0 +1,80 @@
+// File: taskly/schedule.h
+//
+// Schedules: recurring sources of tasks (DESIGN.md section 2). A schedule is one of
+//   once(at)               a single tick at `at`
+//   every(period, anchor)  fixed rate: the k-th tick (k >= 1) is due at anchor + k*period, so a
+//                          late tick never shifts the ones after it (no drift)
+//   cron(expr, tz)         see taskly/cron.h
+// and has a task template, a misfire policy and an overlap policy.
+//
+// A tick is *on time* when it is fired within `misfire.grace` of its due time. Ticks found
+// further in the past (the process was down, paused, or the machine stalled) are *misfired* and
+// handled by the misfire policy:
+//   fire_once  fire one tick (the most recent misfired one), drop the rest   (Quartz's default)
+//   skip       drop them all
+//   catch_up   fire the most recent `max_catch_up` of them, oldest first, drop the rest
+// The overlap policy decides what a tick does while the schedule's previous task is not
+// finished: allow (enqueue anyway), forbid (skip this tick), replace (cancel the previous task,
+// then enqueue).
+//
+// Every tick is enqueued with the idempotency key (schedule id, due), so a tick is enqueued at
+// most once even if two processes both fire it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "taskly/clock.h"
+#include "taskly/status.h"
+#include "taskly/task.h"
+
+namespace taskly {
+
+enum class MisfirePolicy : uint8_t { kFireOnce, kSkip, kCatchUp };
+enum class OverlapPolicy : uint8_t { kAllow, kForbid, kReplace };
+
+std::string_view MisfirePolicyName(MisfirePolicy p);
+Result<MisfirePolicy> ParseMisfirePolicy(std::string_view name, std::string_view field = "misfire");
+std::string_view OverlapPolicyName(OverlapPolicy p);
+Result<OverlapPolicy> ParseOverlapPolicy(std::string_view name, std::string_view field = "overlap");
+
+struct Misfire {
+  MisfirePolicy policy = MisfirePolicy::kFireOnce;
+  int32_t max_catch_up = 1;  // for kCatchUp: >= 1
+  Duration grace = std::chrono::seconds(1);
+};
+
+struct ScheduleSpec {
+  std::string id;  // [A-Za-z0-9_.:-]{1,128}; required, unique per scheduler
+
+  // Exactly one of `once`, `every` (> 0) or `cron` is set.
+  std::optional<TimePoint> once;
+  Duration every = Duration::zero();
+  std::optional<TimePoint> anchor;  // for `every`; default: when the schedule is added
+  std::string cron;
+  std::string tz = "UTC";  // for `cron`
+
+  Misfire misfire;
+  OverlapPolicy overlap = OverlapPolicy::kAllow;
+  TaskSpec task;  // template of each tick's task; period, schedule_id and tick_due are set per tick
+  bool paused = false;
+};
+
+// Checks the spec, including the cron expression and time zone and the task template;
+// InvalidArgument naming the field ("cron.minute", "every", "task.queue") otherwise.
+Status ValidateScheduleSpec(const ScheduleSpec& spec);
+
+// A snapshot of a schedule as the scheduler runs it.
+struct ScheduleInfo {
+  ScheduleSpec spec;
+  std::optional<TimePoint> next_due;  // absent when paused or finished
+  std::optional<TimePoint> last_due;  // last tick handled (fired or dropped)
+  TaskId last_task;                   // the last tick's task
+  int64_t fired = 0;
+  int64_t skipped_misfire = 0;
+  int64_t skipped_overlap = 0;
+};
+
+}  // namespace taskly

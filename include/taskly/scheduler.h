@@ -1,0 +1,184 @@
+// File: taskly/scheduler.h
+//
+// The embedded scheduler: register handlers by task type, enqueue tasks, add schedules, start,
+// and stop with drain. Tasks live in a `Store` (the in-memory one unless another is given);
+// handlers run on a pool of worker threads, one task per thread at a time ("slots").
+//
+//   taskly::SchedulerOptions options;
+//   options.slots = 4;
+//   auto scheduler = taskly::Scheduler::Create(options);
+//   (*scheduler)->handle("email", [](taskly::TaskContext& ctx) {
+//     send(ctx.payload());
+//     return taskly::Outcome::Success();
+//   });
+//   (*scheduler)->start();
+//   (*scheduler)->enqueue({.type = "email", .payload = R"({"to":"a@b.c"})"});
+//
+// Failure isolation: a handler that throws (anything) or returns a failure fails that attempt
+// only; the task is retried with exponential backoff and full jitter until its attempts are
+// spent, then it is dead. Each attempt's stop token is requested on timeout, cancel or
+// shutdown. An attempt that outlives its timeout is recorded as timed out at once, whatever the
+// handler does; its late result is rejected by the lease token (fencing).
+//
+// Thread-safety: all methods are thread-safe. Handlers run concurrently on the worker threads.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "taskly/clock.h"
+#include "taskly/histogram.h"
+#include "taskly/policy.h"
+#include "taskly/schedule.h"
+#include "taskly/status.h"
+#include "taskly/store.h"
+#include "taskly/task.h"
+
+namespace taskly {
+
+// What a handler returns for one attempt.
+class Outcome {
+ public:
+  enum class Kind : uint8_t { kSuccess, kRetry, kPermanent, kYield };
+
+  // The attempt succeeded; `result` is stored with the task.
+  static Outcome Success(std::string result = {}) { return {Kind::kSuccess, std::move(result)}; }
+  // The attempt failed; retry with backoff while attempts remain.
+  static Outcome Retry(std::string error) { return {Kind::kRetry, std::move(error)}; }
+  // The attempt failed and retrying cannot help: the task goes dead at once.
+  static Outcome Permanent(std::string error) { return {Kind::kPermanent, std::move(error)}; }
+  // Cooperative time slicing: put the task at the back of its queue; the next attempt gets
+  // `checkpoint` from TaskContext::checkpoint(). A yield does not use up an attempt.
+  static Outcome Yield(std::string checkpoint) { return {Kind::kYield, std::move(checkpoint)}; }
+
+  Kind kind() const { return kind_; }
+  // The result, the error or the checkpoint, by kind.
+  const std::string& text() const { return text_; }
+
+ private:
+  Outcome(Kind kind, std::string text) : kind_(kind), text_(std::move(text)) {}
+  Kind kind_;
+  std::string text_;
+};
+
+// One attempt's view of its task. Valid only during the handler call.
+// Thread-safety: stop_token() and heartbeat() may be used from threads the handler starts.
+class TaskContext {
+ public:
+  const Task& task() const { return task_; }
+  const TaskId& id() const { return task_.id; }
+  const std::string& payload() const { return task_.spec.payload; }
+  // 1 for the first attempt.
+  int32_t attempt() const { return task_.attempts; }
+  // Written by the previous attempt's Outcome::Yield; empty at first.
+  const std::string& checkpoint() const { return task_.checkpoint; }
+  // The earlier of the task's absolute deadline and this attempt's timeout, if either is set.
+  std::optional<TimePoint> deadline() const { return deadline_; }
+  // Requested on timeout, cancel or shutdown.
+  std::stop_token stop_token() const { return stop_; }
+  bool stop_requested() const { return stop_.stop_requested(); }
+  // Extends the lease now (the scheduler also does so periodically). kCancelled if the task
+  // was cancelled, kAborted if the lease was lost.
+  Status heartbeat() const;
+
+  TaskContext(Task task, std::stop_token stop, std::optional<TimePoint> deadline, Store* store,
+              Duration lease)
+      : task_(std::move(task)),
+        stop_(std::move(stop)),
+        deadline_(deadline),
+        store_(store),
+        lease_(lease) {}
+
+ private:
+  Task task_;
+  std::stop_token stop_;
+  std::optional<TimePoint> deadline_;
+  Store* store_;
+  Duration lease_;
+};
+
+using Handler = std::function<Outcome(TaskContext&)>;
+
+struct SchedulerOptions {
+  // Where tasks live; not owned, must outlive the scheduler. Default: an owned memory store.
+  Store* store = nullptr;
+  // Default: RealClock(). Must be the clock the store uses.
+  Clock* clock = nullptr;
+  int32_t slots = 0;  // worker threads; 0 = the number of hardware threads
+  // Queues served, in order, with the selector that picks among them.
+  std::vector<std::string> queues = {"default"};
+  SelectorKind selector = SelectorKind::kStrict;
+  // Tasks a worker claims at once and runs one after the other (like Celery's prefetch): more
+  // is cheaper per task for short tasks, 1 is fairest.
+  int32_t prefetch = 1;
+  Duration lease = std::chrono::seconds(30);
+  Duration maintenance_interval = std::chrono::seconds(1);
+  std::string worker_id;  // default: "worker-<pid>"
+  uint64_t seed = 0;      // retry jitter seed; 0 = random
+};
+
+// Counters since start; histograms of durations.
+struct SchedulerStats {
+  int64_t started = 0;  // attempts started
+  int64_t succeeded = 0;
+  int64_t failed = 0;   // attempts failed (retried or dead)
+  int64_t retried = 0;  // failed attempts that will be retried
+  int64_t dead = 0;
+  int64_t yielded = 0;
+  int64_t timed_out = 0;         // attempts recorded as timed out
+  int64_t rejected_results = 0;  // late results refused by the lease token
+  int64_t ticks_fired = 0;
+  int64_t ticks_skipped = 0;         // misfired or overlapping ticks dropped
+  HistogramSnapshot start_latency;   // ready -> start
+  HistogramSnapshot run_time;        // handler duration
+  HistogramSnapshot timer_lateness;  // timer fire - due
+};
+
+class Scheduler {
+ public:
+  static Result<std::unique_ptr<Scheduler>> Create(const SchedulerOptions& options = {});
+  // Stops (see stop()) if still running.
+  ~Scheduler();
+
+  // Registers the handler of `type`; replaces an earlier one. InvalidArgument for a bad type.
+  Status handle(const std::string& type, Handler handler);
+
+  Result<TaskId> enqueue(const TaskSpec& spec);
+  Result<std::vector<EnqueueResult>> enqueue(std::span<const TaskSpec> specs);
+  // Cancels in any non-terminal state; a running attempt's stop token is requested.
+  Status cancel(const TaskId& id);
+  Result<Task> get(const TaskId& id);
+
+  Status set_queue(const std::string& name, const QueueConfig& config);
+  Status pause_queue(const std::string& name);
+  Status resume_queue(const std::string& name);
+
+  // Schedules: id must be new (AlreadyExists otherwise).
+  Status add_schedule(const ScheduleSpec& spec);
+  Status remove_schedule(const std::string& id);
+  Status pause_schedule(const std::string& id, bool paused);
+  Result<ScheduleInfo> schedule(const std::string& id);
+  std::vector<ScheduleInfo> schedules();
+
+  // Starts the workers, the schedules and the maintenance loop. FailedPrecondition if started.
+  Status start();
+  // Stops claiming and firing schedules, lets running tasks finish for up to `grace`, then
+  // requests their stop tokens and waits for them to return. Claimed tasks that did not start
+  // are handed back at once. Idempotent.
+  void stop(Duration grace = std::chrono::seconds(30));
+
+  SchedulerStats stats() const;
+  Store& store();
+
+ private:
+  struct Impl;
+  explicit Scheduler(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace taskly

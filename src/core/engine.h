@@ -1,0 +1,115 @@
+// The scheduler's engine: the state behind taskly::Scheduler. Reading order:
+//   scheduler.cc        the public API, start() and stop()
+//   worker.cc           the worker loop: claim, run an attempt, settle it with the store
+//   schedule_runner.cc  schedules: timers, misfire and overlap policies, tick enqueue
+//
+// Concurrency: worker threads each claim and run tasks; the timer thread (TimerService) fires
+// timeouts, heartbeats, maintenance and schedule ticks. Shared state is guarded as noted below.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "taskly/scheduler.h"
+#include "taskly/timer.h"
+#include "time/trigger.h"
+
+namespace taskly {
+
+// One running attempt, shared by its worker and the timers that may stop it.
+struct Attempt {
+  TaskId id;
+  uint64_t token = 0;
+  std::stop_source stop;
+};
+
+struct ScheduleState {
+  ScheduleSpec spec;
+  Trigger trigger;
+  TimePoint last_due{};  // ticks up to here are handled
+  TimerId timer = kNoTimer;
+  std::optional<TimePoint> next_due;
+  std::optional<TimePoint> last_fired;  // due time of the last tick handled
+  TaskId last_task;
+  int64_t fired = 0, skipped_misfire = 0, skipped_overlap = 0;
+};
+
+struct Counters {
+  std::atomic<int64_t> started{0}, succeeded{0}, failed{0}, retried{0}, dead{0}, yielded{0},
+      timed_out{0}, rejected_results{0}, ticks_fired{0}, ticks_skipped{0};
+};
+
+struct Scheduler::Impl {
+  explicit Impl(const SchedulerOptions& o);
+
+  // Constant after construction.
+  SchedulerOptions options;
+  std::unique_ptr<Store> owned_store;
+  Store* store;
+  Clock& clock;
+  std::unique_ptr<TimerService> timers;
+
+  // Handlers: written by handle(), read by workers.
+  std::shared_mutex handlers_mu;
+  std::unordered_map<std::string, std::shared_ptr<const Handler>> handlers;
+
+  // Lifecycle, guarded by lifecycle_mu.
+  std::mutex lifecycle_mu;
+  bool started = false;
+  bool stopped = false;
+  std::stop_source claim_stop;  // requested when workers must stop claiming
+  std::vector<std::jthread> workers;
+
+  // Queue selection, guarded by selector_mu.
+  std::mutex selector_mu;
+  std::optional<QueueSelector> selector;  // built by start() from the queues' weights
+
+  // Running attempts by task id, guarded by running_mu; a task has at most one attempt here.
+  std::mutex running_mu;
+  std::unordered_map<TaskId, std::shared_ptr<Attempt>> running;
+  std::condition_variable running_cv;  // notified when an attempt leaves `running`
+
+  // Retry jitter, guarded by rng_mu.
+  std::mutex rng_mu;
+  std::mt19937_64 rng;
+
+  // Schedules, guarded by schedules_mu. Timer callbacks look schedules up by id, so removing a
+  // schedule while its tick runs is safe.
+  std::mutex schedules_mu;
+  std::map<std::string, ScheduleState> schedules;
+  bool ticking = false;  // guarded by schedules_mu: schedules are armed between start and stop
+
+  Counters counters;
+  Histogram start_latency;
+  Histogram run_time;
+
+  // worker.cc
+  void worker_loop(std::stop_token stop, int index);
+  void run_attempt(const Lease& lease);
+  void settle(const Lease& lease, const Outcome& outcome);
+  // Fails the attempt with retry by backoff (or dead). False if the store refused the token.
+  bool fail_attempt(const Lease& lease, std::string error, bool permanent);
+  std::shared_ptr<const Handler> handler_for(const std::string& type);
+  void hand_back(std::vector<Lease>::const_iterator from, std::vector<Lease>::const_iterator to);
+  void heartbeat_running();
+  void schedule_maintenance();
+  void schedule_heartbeats();
+
+  // Cancels the task in the store and stops its running attempt, if any.
+  Status cancel_task(const TaskId& id);
+
+  // schedule_runner.cc
+  void arm(ScheduleState& s);                       // REQUIRES: schedules_mu held
+  void on_tick(const std::string& schedule_id);     // timer thread
+  void fire_tick(ScheduleState& s, TimePoint due);  // REQUIRES: schedules_mu held
+  static ScheduleInfo info_of(const ScheduleState& s);
+};
+
+}  // namespace taskly

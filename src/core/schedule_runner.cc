@@ -1,0 +1,64 @@
+// Schedules: each armed schedule has one timer at its next due time. When it fires, the
+// schedule plans the ticks due since it last ran (PlanTicks applies the misfire policy), applies
+// the overlap policy to each, enqueues it with its idempotency key (schedule id, due), and arms
+// the timer for the next due time. Due times come from the trigger (anchor + k*period for
+// `every`), never from the time a tick actually fired, so lateness never accumulates.
+
+#include "core/engine.h"
+
+namespace taskly {
+
+void Scheduler::Impl::arm(ScheduleState& s) {
+  if (s.timer != kNoTimer) timers->cancel(s.timer);
+  s.timer = kNoTimer;
+  s.next_due = s.spec.paused ? std::nullopt : s.trigger.next_after(s.last_due);
+  if (!ticking || !s.next_due) return;
+  s.timer = timers->schedule(*s.next_due, [this, id = s.spec.id] { on_tick(id); });
+}
+
+void Scheduler::Impl::on_tick(const std::string& schedule_id) {
+  std::lock_guard lock(schedules_mu);
+  auto it = schedules.find(schedule_id);
+  if (it == schedules.end() || !ticking) return;
+  ScheduleState& s = it->second;
+  s.timer = kNoTimer;
+  TickPlan plan = PlanTicks(s.trigger, s.spec.misfire, s.last_due, clock.now());
+  s.skipped_misfire += plan.skipped;
+  counters.ticks_skipped += plan.skipped;
+  for (TimePoint due : plan.fire) fire_tick(s, due);
+  if (plan.last) {
+    s.last_due = *plan.last;
+    s.last_fired = *plan.last;
+  }
+  arm(s);
+}
+
+void Scheduler::Impl::fire_tick(ScheduleState& s, TimePoint due) {
+  if (s.spec.overlap != OverlapPolicy::kAllow && !s.last_task.empty()) {
+    Result<Task> previous = store->get(s.last_task);
+    if (previous.ok() && !IsTerminal(previous->state)) {
+      if (s.spec.overlap == OverlapPolicy::kForbid) {
+        s.skipped_overlap++;
+        counters.ticks_skipped++;
+        return;
+      }
+      (void)cancel_task(s.last_task);  // kReplace
+    }
+  }
+  TaskSpec spec = s.spec.task;
+  spec.schedule_id = s.spec.id;
+  spec.tick_due = due;
+  spec.period = s.trigger.period();
+  Result<EnqueueResult> r = store->enqueue_one(spec);
+  if (!r.ok() || !r->created) return;  // a duplicate tick: someone already enqueued it
+  s.fired++;
+  counters.ticks_fired++;
+  s.last_task = r->id;
+}
+
+ScheduleInfo Scheduler::Impl::info_of(const ScheduleState& s) {
+  return ScheduleInfo{s.spec,  s.next_due,        s.last_fired,     s.last_task,
+                      s.fired, s.skipped_misfire, s.skipped_overlap};
+}
+
+}  // namespace taskly

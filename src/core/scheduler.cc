@@ -1,0 +1,234 @@
+// taskly::Scheduler: the public API over the engine (engine.h), and its lifecycle.
+
+#include <unistd.h>
+
+#include <random>
+#include <thread>
+
+#include "core/engine.h"
+
+namespace taskly {
+
+Scheduler::Impl::Impl(const SchedulerOptions& o)
+    : options(o), clock(o.clock ? *o.clock : RealClock()) {
+  if (options.slots <= 0) {
+    options.slots = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  if (options.worker_id.empty()) options.worker_id = "worker-" + std::to_string(getpid());
+  if (options.store == nullptr) {
+    owned_store = NewMemoryStore(MemoryStoreOptions{.clock = &clock});
+    options.store = owned_store.get();
+  }
+  store = options.store;
+  rng.seed(options.seed != 0 ? options.seed : std::random_device{}());
+  timers = std::make_unique<TimerService>(clock);
+}
+
+Status Scheduler::Impl::cancel_task(const TaskId& id) {
+  if (Status s = store->cancel(id); !s.ok()) return s;
+  std::lock_guard lock(running_mu);
+  if (auto it = running.find(id); it != running.end()) it->second->stop.request_stop();
+  return Status();
+}
+
+Result<std::unique_ptr<Scheduler>> Scheduler::Create(const SchedulerOptions& options) {
+  if (options.slots < 0) return InvalidArgument("slots", "must not be negative");
+  if (options.prefetch < 1) return InvalidArgument("prefetch", "must be at least 1");
+  if (options.lease < std::chrono::milliseconds(3)) {
+    return InvalidArgument("lease", "must be at least 3 ms");
+  }
+  if (options.maintenance_interval <= Duration::zero()) {
+    return InvalidArgument("maintenance_interval", "must be positive");
+  }
+  if (options.queues.empty()) return InvalidArgument("queues", "must name at least one queue");
+  for (size_t i = 0; i < options.queues.size(); ++i) {
+    std::string field = "queues[" + std::to_string(i) + "]";
+    if (Status s = ValidateName(options.queues[i], field); !s.ok()) return s;
+  }
+  return std::unique_ptr<Scheduler>(new Scheduler(std::make_unique<Impl>(options)));
+}
+
+Scheduler::Scheduler(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Scheduler::~Scheduler() { stop(); }
+
+Status Scheduler::handle(const std::string& type, Handler handler) {
+  if (Status s = ValidateName(type, "type"); !s.ok()) return s;
+  if (!handler) return InvalidArgument("handler", "must not be empty");
+  std::unique_lock lock(impl_->handlers_mu);
+  impl_->handlers[type] = std::make_shared<const Handler>(std::move(handler));
+  return Status();
+}
+
+Result<TaskId> Scheduler::enqueue(const TaskSpec& spec) {
+  Result<EnqueueResult> r = impl_->store->enqueue_one(spec);
+  if (!r.ok()) return r.status();
+  return std::move(r->id);
+}
+
+Result<std::vector<EnqueueResult>> Scheduler::enqueue(std::span<const TaskSpec> specs) {
+  return impl_->store->enqueue(specs);
+}
+
+Status Scheduler::cancel(const TaskId& id) { return impl_->cancel_task(id); }
+
+Result<Task> Scheduler::get(const TaskId& id) { return impl_->store->get(id); }
+
+Status Scheduler::set_queue(const std::string& name, const QueueConfig& config) {
+  return impl_->store->set_queue(name, config);
+}
+
+Status Scheduler::pause_queue(const std::string& name) {
+  return impl_->store->pause_queue(name, true);
+}
+
+Status Scheduler::resume_queue(const std::string& name) {
+  return impl_->store->pause_queue(name, false);
+}
+
+Status Scheduler::add_schedule(const ScheduleSpec& spec) {
+  if (Status s = ValidateScheduleSpec(spec); !s.ok()) return s;
+  TimePoint now = impl_->clock.now();
+  Result<Trigger> trigger = Trigger::Make(spec, now);
+  if (!trigger.ok()) return trigger.status();
+  std::lock_guard lock(impl_->schedules_mu);
+  if (impl_->schedules.count(spec.id) != 0) {
+    return Status(StatusCode::kAlreadyExists, "schedule " + spec.id + " already exists", "id");
+  }
+  ScheduleState state{.spec = spec, .trigger = std::move(*trigger), .last_due = now};
+  // A one-shot schedule whose instant has passed is a misfire, handled by its policy (by
+  // default it fires once, at once), not silently dropped.
+  if (spec.once && *spec.once <= now) state.last_due = *spec.once - Duration(1);
+  auto [it, inserted] = impl_->schedules.emplace(spec.id, std::move(state));
+  impl_->arm(it->second);
+  return Status();
+}
+
+Status Scheduler::remove_schedule(const std::string& id) {
+  std::lock_guard lock(impl_->schedules_mu);
+  auto it = impl_->schedules.find(id);
+  if (it == impl_->schedules.end()) return NotFound("schedule " + id + " not found");
+  if (it->second.timer != kNoTimer) impl_->timers->cancel(it->second.timer);
+  impl_->schedules.erase(it);
+  return Status();
+}
+
+Status Scheduler::pause_schedule(const std::string& id, bool paused) {
+  std::lock_guard lock(impl_->schedules_mu);
+  auto it = impl_->schedules.find(id);
+  if (it == impl_->schedules.end()) return NotFound("schedule " + id + " not found");
+  ScheduleState& s = it->second;
+  if (s.spec.paused == paused) return Status();
+  s.spec.paused = paused;
+  // Ticks that fell due while paused are not misfires: resuming continues from now.
+  if (!paused) s.last_due = std::max(s.last_due, impl_->clock.now());
+  impl_->arm(s);
+  return Status();
+}
+
+Result<ScheduleInfo> Scheduler::schedule(const std::string& id) {
+  std::lock_guard lock(impl_->schedules_mu);
+  auto it = impl_->schedules.find(id);
+  if (it == impl_->schedules.end()) return NotFound("schedule " + id + " not found");
+  return Impl::info_of(it->second);
+}
+
+std::vector<ScheduleInfo> Scheduler::schedules() {
+  std::vector<ScheduleInfo> out;
+  std::lock_guard lock(impl_->schedules_mu);
+  for (const auto& [id, s] : impl_->schedules) out.push_back(Impl::info_of(s));
+  return out;
+}
+
+Status Scheduler::start() {
+  Impl& m = *impl_;
+  {
+    std::lock_guard lock(m.lifecycle_mu);
+    if (m.started) return FailedPrecondition("the scheduler was already started");
+    m.started = true;
+  }
+  Result<std::vector<QueueInfo>> known = m.store->queues();
+  std::vector<QueueSelector::Entry> entries;
+  for (const std::string& q : m.options.queues) {
+    int32_t weight = 1;
+    if (known.ok()) {
+      for (const QueueInfo& info : *known) {
+        if (info.name == q) weight = info.config.weight;
+      }
+    }
+    entries.push_back({q, weight});
+  }
+  {
+    std::lock_guard lock(m.selector_mu);
+    m.selector.emplace(m.options.selector, std::move(entries));
+  }
+  {
+    std::lock_guard lock(m.lifecycle_mu);
+    for (int i = 0; i < m.options.slots; ++i) {
+      m.workers.emplace_back([&m, i, stop = m.claim_stop.get_token()] { m.worker_loop(stop, i); });
+    }
+  }
+  m.schedule_maintenance();
+  m.schedule_heartbeats();
+  std::lock_guard lock(m.schedules_mu);
+  m.ticking = true;
+  for (auto& [id, s] : m.schedules) m.arm(s);
+  return Status();
+}
+
+void Scheduler::stop(Duration grace) {
+  Impl& m = *impl_;
+  {
+    std::lock_guard lock(m.lifecycle_mu);
+    if (m.stopped) return;
+    m.stopped = true;
+    if (!m.started) {
+      m.timers->stop();
+      return;
+    }
+  }
+  {
+    std::lock_guard lock(m.schedules_mu);
+    m.ticking = false;
+    for (auto& [id, s] : m.schedules) m.arm(s);  // disarms: ticking is false
+  }
+  m.claim_stop.request_stop();
+  {
+    // Drain: let running attempts finish within the grace period, then ask them to stop.
+    std::unique_lock lock(m.running_mu);
+    TimePoint deadline = m.clock.now() + grace;
+    while (!m.running.empty() && !m.clock.wait_until(m.running_cv, lock, deadline)) {
+    }
+    for (auto& [id, attempt] : m.running) attempt->stop.request_stop();
+  }
+  std::vector<std::jthread> workers;
+  {
+    std::lock_guard lock(m.lifecycle_mu);
+    workers.swap(m.workers);
+  }
+  workers.clear();  // joins: waits for every handler to return
+  m.timers->stop();
+}
+
+SchedulerStats Scheduler::stats() const {
+  const Counters& c = impl_->counters;
+  SchedulerStats s;
+  s.started = c.started;
+  s.succeeded = c.succeeded;
+  s.failed = c.failed;
+  s.retried = c.retried;
+  s.dead = c.dead;
+  s.yielded = c.yielded;
+  s.timed_out = c.timed_out;
+  s.rejected_results = c.rejected_results;
+  s.ticks_fired = c.ticks_fired;
+  s.ticks_skipped = c.ticks_skipped;
+  s.start_latency = impl_->start_latency.snapshot();
+  s.run_time = impl_->run_time.snapshot();
+  s.timer_lateness = impl_->timers->lateness().snapshot();
+  return s;
+}
+
+Store& Scheduler::store() { return *impl_->store; }
+
+}  // namespace taskly

@@ -1,0 +1,212 @@
+// The worker loop: each worker thread claims tasks from the store (up to `prefetch` at a time,
+// queues tried in the selector's order), runs each attempt, and settles it with the store under
+// its lease token. The store is the arbiter of every race: a timeout, a cancel and the handler's
+// own result all settle with the same token, and only the first wins.
+
+#include <unistd.h>
+
+#include <exception>
+
+#include "core/backoff.h"
+#include "core/engine.h"
+
+namespace taskly {
+namespace {
+
+// How long an idle worker sleeps at most before it looks again. Wake-ups come from the store;
+// this bound only limits the damage of a missed one.
+constexpr auto kIdleWait = std::chrono::seconds(5);
+
+std::string DescribeException(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return std::string("handler threw: ") + ex.what();
+  } catch (...) {
+    return "handler threw a non-standard exception";
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const Handler> Scheduler::Impl::handler_for(const std::string& type) {
+  std::shared_lock lock(handlers_mu);
+  auto it = handlers.find(type);
+  return it == handlers.end() ? nullptr : it->second;
+}
+
+void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
+  ClaimRequest request;
+  request.worker = options.worker_id + "/" + std::to_string(index);
+  request.max_tasks = options.prefetch;
+  request.lease = options.lease;
+  while (!stop.stop_requested()) {
+    {
+      std::lock_guard lock(selector_mu);
+      const std::vector<size_t>& order = selector->next();
+      request.queues.clear();
+      for (size_t i : order) request.queues.push_back(selector->queues()[i].queue);
+    }
+    Result<std::vector<Lease>> leases = store->claim(request);
+    if (!leases.ok() || leases->empty()) {
+      store->wait_for_work(options.queues, clock.now() + kIdleWait, stop);
+      continue;
+    }
+    for (auto it = leases->begin(); it != leases->end(); ++it) {
+      if (stop.stop_requested()) {
+        hand_back(it, leases->cend());
+        break;
+      }
+      run_attempt(*it);
+    }
+  }
+}
+
+// Claimed tasks that will not run here go back to their queue at once (a yield keeps their
+// checkpoint and does not use up an attempt), rather than waiting for their leases to expire.
+void Scheduler::Impl::hand_back(std::vector<Lease>::const_iterator from,
+                                std::vector<Lease>::const_iterator to) {
+  for (auto it = from; it != to; ++it) {
+    (void)store->yield(it->task.id, it->token, it->task.checkpoint);
+  }
+}
+
+void Scheduler::Impl::run_attempt(const Lease& lease) {
+  const Task& task = lease.task;
+  TimePoint start = clock.now();
+  counters.started++;
+  start_latency.record(start - task.ready_at);
+
+  auto attempt = std::make_shared<Attempt>();
+  attempt->id = task.id;
+  attempt->token = lease.token;
+  {
+    std::lock_guard lock(running_mu);
+    running[task.id] = attempt;
+  }
+  std::optional<TimePoint> deadline = task.spec.deadline;
+  TimerId timeout_timer = kNoTimer;
+  if (task.spec.timeout > Duration::zero()) {
+    TimePoint due = start + task.spec.timeout;
+    if (!deadline || due < *deadline) deadline = due;
+    // The timeout is recorded at once, whatever the handler does next: the attempt fails under
+    // its lease token, so the handler's late result will be refused by the store.
+    timeout_timer = timers->schedule(due, [this, lease, attempt] {
+      attempt->stop.request_stop();
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(lease.task.spec.timeout);
+      if (fail_attempt(lease, "timed out after " + std::to_string(ms.count()) + " ms", false)) {
+        counters.timed_out++;
+      }
+    });
+  }
+
+  std::optional<Outcome> outcome;
+  if (std::shared_ptr<const Handler> handler = handler_for(task.spec.type)) {
+    TaskContext ctx(task, attempt->stop.get_token(), deadline, store, options.lease);
+    try {
+      outcome = (*handler)(ctx);
+    } catch (...) {
+      outcome = Outcome::Retry(DescribeException(std::current_exception()));
+    }
+  } else {
+    outcome = Outcome::Retry("no handler registered for type '" + task.spec.type + "'");
+  }
+  run_time.record(clock.now() - start);
+  // If the timeout fired first, the settle below is refused by the store (fencing).
+  if (timeout_timer != kNoTimer) timers->cancel(timeout_timer);
+  settle(lease, *outcome);
+  {
+    std::lock_guard lock(running_mu);
+    running.erase(task.id);
+  }
+  running_cv.notify_all();
+}
+
+bool Scheduler::Impl::fail_attempt(const Lease& lease, std::string error, bool permanent) {
+  FailOptions fo;
+  fo.permanent = permanent;
+  if (!permanent && lease.task.attempts < lease.task.spec.max_attempts) {
+    std::lock_guard lock(rng_mu);
+    fo.retry_at = clock.now() + BackoffDelay(lease.task.spec.backoff, lease.task.attempts, rng);
+  }
+  Result<TaskState> state = store->fail(lease.task.id, lease.token, std::move(error), fo);
+  if (!state.ok()) {
+    counters.rejected_results++;
+    return false;
+  }
+  counters.failed++;
+  if (*state == TaskState::kDead) {
+    counters.dead++;
+  } else {
+    counters.retried++;
+  }
+  return true;
+}
+
+// Settles an attempt with the store under its lease token. An attempt that already timed out or
+// was cancelled is refused by the store and counted as a rejected result.
+void Scheduler::Impl::settle(const Lease& lease, const Outcome& outcome) {
+  switch (outcome.kind()) {
+    case Outcome::Kind::kSuccess: {
+      Status s = store->complete(lease.task.id, lease.token, outcome.text());
+      if (s.ok()) {
+        counters.succeeded++;
+      } else {
+        counters.rejected_results++;
+      }
+      return;
+    }
+    case Outcome::Kind::kRetry:
+      (void)fail_attempt(lease, outcome.text(), false);
+      return;
+    case Outcome::Kind::kPermanent:
+      (void)fail_attempt(lease, outcome.text(), true);
+      return;
+    case Outcome::Kind::kYield: {
+      Status s = store->yield(lease.task.id, lease.token, outcome.text());
+      if (s.ok()) {
+        counters.yielded++;
+      } else {
+        counters.rejected_results++;
+      }
+      return;
+    }
+  }
+}
+
+// Extends the leases of every running attempt; stops attempts whose task was cancelled or whose
+// lease was lost (another worker may be running it now).
+void Scheduler::Impl::heartbeat_running() {
+  std::vector<std::shared_ptr<Attempt>> attempts;
+  {
+    std::lock_guard lock(running_mu);
+    for (auto& [id, a] : running) attempts.push_back(a);
+  }
+  for (auto& a : attempts) {
+    Result<TimePoint> r = store->heartbeat(a->id, a->token, options.lease);
+    if (!r.ok() && r.status().code() != StatusCode::kUnavailable) a->stop.request_stop();
+  }
+}
+
+// Periodic duties on the timer thread: the store's recovery duties, and heartbeats for the
+// running attempts every third of a lease. They re-arm themselves until the timer service
+// stops (schedule() then returns kNoTimer and drops the callback).
+void Scheduler::Impl::schedule_maintenance() {
+  timers->schedule_after(options.maintenance_interval, [this] {
+    (void)store->maintain();
+    schedule_maintenance();
+  });
+}
+
+void Scheduler::Impl::schedule_heartbeats() {
+  timers->schedule_after(options.lease / 3, [this] {
+    heartbeat_running();
+    schedule_heartbeats();
+  });
+}
+
+Status TaskContext::heartbeat() const {
+  return store_->heartbeat(task_.id, task_.lease_token, lease_).status();
+}
+
+}  // namespace taskly
