@@ -60,6 +60,9 @@ struct ScheduleSpec {
   OverlapPolicy overlap = OverlapPolicy::kAllow;
   TaskSpec task;  // template of each tick's task; period, schedule_id and tick_due are set per tick
   bool paused = false;
+  // Declared worst-case execution time of one tick's task, for the schedulability analysis;
+  // zero means "use the longest run measured so far".
+  Duration wcet = Duration::zero();
 };
 
 // Checks the spec, including the cron expression and time zone and the task template;
@@ -75,6 +78,7 @@ struct ScheduleInfo {
   int64_t fired = 0;
   int64_t skipped_misfire = 0;
   int64_t skipped_overlap = 0;
+  Duration measured_wcet = Duration::zero();  // longest run of this schedule's tasks here
 };
 
 }  // namespace taskly

@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "taskly/analysis.h"
 #include "taskly/clock.h"
 #include "taskly/histogram.h"
 #include "taskly/policy.h"
@@ -164,6 +165,11 @@ class Scheduler {
   Status pause_schedule(const std::string& id, bool paused);
   Result<ScheduleInfo> schedule(const std::string& id);
   std::vector<ScheduleInfo> schedules();
+
+  // Schedulability of the periodic schedules on this scheduler's slots (one pool, "default"):
+  // each schedule with a period is a load whose execution time is its declared `wcet`, or else
+  // the longest run measured so far; schedules with neither are left out.
+  Result<std::vector<PoolReport>> analyze();
 
   // Starts the workers, the schedules and the maintenance loop. FailedPrecondition if started.
   Status start();

@@ -39,6 +39,7 @@ struct ScheduleState {
   std::optional<TimePoint> last_fired;  // due time of the last tick handled
   TaskId last_task;
   int64_t fired = 0, skipped_misfire = 0, skipped_overlap = 0;
+  Duration measured_wcet = Duration::zero();
 };
 
 struct Counters {
@@ -110,6 +111,8 @@ struct Scheduler::Impl {
   void on_tick(const std::string& schedule_id);     // timer thread
   void fire_tick(ScheduleState& s, TimePoint due);  // REQUIRES: schedules_mu held
   static ScheduleInfo info_of(const ScheduleState& s);
+  // Records a run of a schedule's task for the analysis' measured execution times.
+  void record_run(const std::string& schedule_id, Duration run);
 };
 
 }  // namespace taskly

@@ -57,8 +57,14 @@ void Scheduler::Impl::fire_tick(ScheduleState& s, TimePoint due) {
 }
 
 ScheduleInfo Scheduler::Impl::info_of(const ScheduleState& s) {
-  return ScheduleInfo{s.spec,  s.next_due,        s.last_fired,     s.last_task,
-                      s.fired, s.skipped_misfire, s.skipped_overlap};
+  return ScheduleInfo{s.spec,  s.next_due,        s.last_fired,      s.last_task,
+                      s.fired, s.skipped_misfire, s.skipped_overlap, s.measured_wcet};
+}
+
+void Scheduler::Impl::record_run(const std::string& schedule_id, Duration run) {
+  std::lock_guard lock(schedules_mu);
+  auto it = schedules.find(schedule_id);
+  if (it != schedules.end()) it->second.measured_wcet = std::max(it->second.measured_wcet, run);
 }
 
 }  // namespace taskly

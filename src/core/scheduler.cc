@@ -140,6 +140,19 @@ std::vector<ScheduleInfo> Scheduler::schedules() {
   return out;
 }
 
+Result<std::vector<PoolReport>> Scheduler::analyze() {
+  std::vector<PeriodicLoad> loads;
+  {
+    std::lock_guard lock(impl_->schedules_mu);
+    for (const auto& [id, s] : impl_->schedules) {
+      Duration wcet = s.spec.wcet > Duration::zero() ? s.spec.wcet : s.measured_wcet;
+      if (s.trigger.period() <= Duration::zero() || wcet <= Duration::zero()) continue;
+      loads.push_back({.name = id, .period = s.trigger.period(), .wcet = wcet});
+    }
+  }
+  return Analyze(loads, {{std::string(kDefaultPool), impl_->options.slots}});
+}
+
 Status Scheduler::start() {
   Impl& m = *impl_;
   {

@@ -500,6 +500,31 @@ TEST_F(SchedulerTest, StopDrainsRunningTasks) {
   EXPECT_EQ(StateOf(id), TaskState::kSucceeded);
 }
 
+TEST_F(SchedulerTest, AnalyzesItsPeriodicSchedules) {
+  Start({.slots = 1});
+  // (C, T) = (1, 4), (2, 6), (3, 12) seconds: U = 0.833 > the Liu-Layland bound 0.780, but the
+  // worst-case response times 1, 3, 10 s meet every deadline.
+  for (auto [id, period, wcet] : {std::tuple{"a", 4, 1}, std::tuple{"b", 6, 2},
+                                  std::tuple{"c", 12, 3}}) {
+    ScheduleSpec spec{.id = id, .every = seconds(period), .wcet = seconds(wcet)};
+    spec.task.type = "t";
+    ASSERT_TRUE(scheduler_->add_schedule(spec).ok());
+  }
+  ScheduleSpec unknown{.id = "unmeasured", .every = seconds(5)};  // no wcet yet: left out
+  unknown.task.type = "t";
+  ASSERT_TRUE(scheduler_->add_schedule(unknown).ok());
+  Result<std::vector<PoolReport>> reports = scheduler_->analyze();
+  ASSERT_TRUE(reports.ok());
+  ASSERT_EQ(reports->size(), 1u);
+  const PoolReport& pool = reports->front();
+  EXPECT_EQ(pool.tasks.size(), 3u);
+  EXPECT_NEAR(pool.utilization, 0.8333, 1e-3);
+  EXPECT_FALSE(pool.rms_ll_pass);
+  EXPECT_EQ(pool.rms, Verdict::kSchedulable);
+  EXPECT_EQ(pool.edf, Verdict::kSchedulable);
+  EXPECT_EQ(*pool.tasks[2].response_time, seconds(10));
+}
+
 TEST_F(SchedulerTest, BadInputIsRejectedWithTheField) {
   EXPECT_EQ(Scheduler::Create({.slots = -1}).status().field(), "slots");
   EXPECT_EQ(Scheduler::Create({.queues = {"ok", "not ok"}}).status().field(), "queues[1]");

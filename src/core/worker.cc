@@ -111,7 +111,9 @@ void Scheduler::Impl::run_attempt(const Lease& lease) {
   } else {
     outcome = Outcome::Retry("no handler registered for type '" + task.spec.type + "'");
   }
-  run_time.record(clock.now() - start);
+  Duration ran = clock.now() - start;
+  run_time.record(ran);
+  if (!task.spec.schedule_id.empty()) record_run(task.spec.schedule_id, ran);
   // If the timeout fired first, the settle below is refused by the store (fencing).
   if (timeout_timer != kNoTimer) timers->cancel(timeout_timer);
   settle(lease, *outcome);

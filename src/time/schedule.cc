@@ -56,6 +56,7 @@ Status ValidateScheduleSpec(const ScheduleSpec& spec) {
   if (spec.misfire.policy == MisfirePolicy::kCatchUp && spec.misfire.max_catch_up < 1) {
     return InvalidArgument("misfire.max_catch_up", "must be at least 1");
   }
+  if (spec.wcet < Duration::zero()) return InvalidArgument("wcet", "must not be negative");
   if (spec.misfire.grace < Duration::zero()) {
     return InvalidArgument("misfire.grace", "must not be negative");
   }
