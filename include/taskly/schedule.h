@@ -59,6 +59,9 @@ struct ScheduleSpec {
   Misfire misfire;
   OverlapPolicy overlap = OverlapPolicy::kAllow;
   TaskSpec task;  // template of each tick's task; period, schedule_id and tick_due are set per tick
+  // Each tick's task must start within this long of its due time (its deadline is due +
+  // start_within, which also orders it under `edf`); zero keeps the template's deadline.
+  Duration start_within = Duration::zero();
   bool paused = false;
   // Declared worst-case execution time of one tick's task, for the schedulability analysis;
   // zero means "use the longest run measured so far".

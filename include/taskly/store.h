@@ -87,8 +87,12 @@ struct QueueInfo {
   std::string name;
   QueueConfig config;
   bool paused = false;
+  // Tasks in each state now (terminal ones until retention deletes them).
   int64_t scheduled = 0, pending = 0, active = 0, succeeded = 0, dead = 0, cancelled = 0,
           expired = 0;
+  // Cumulative since the queue was created: tasks that expired (their deadline passed before
+  // they could start). Retention does not lower it.
+  int64_t deadline_misses = 0;
 };
 
 struct MaintenanceReport {

@@ -49,6 +49,7 @@ void Scheduler::Impl::fire_tick(ScheduleState& s, TimePoint due) {
   spec.schedule_id = s.spec.id;
   spec.tick_due = due;
   spec.period = s.trigger.period();
+  if (s.spec.start_within > Duration::zero()) spec.deadline = due + s.spec.start_within;
   Result<EnqueueResult> r = store->enqueue_one(spec);
   if (!r.ok() || !r->created) return;  // a duplicate tick: someone already enqueued it
   s.fired++;

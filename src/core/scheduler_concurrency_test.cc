@@ -30,6 +30,13 @@ bool WaitFor(Pred pred) {
   return true;
 }
 
+// Stops a scheduler when the test body's scope ends, before the locals its handlers use are
+// destroyed (declare it after them).
+struct StopOnExit {
+  Scheduler* scheduler;
+  ~StopOnExit() { scheduler->stop(Duration::zero()); }
+};
+
 class SchedulerTest : public ::testing::Test {
  protected:
   void Start(SchedulerOptions options = {}) {
@@ -65,6 +72,7 @@ TEST_F(SchedulerTest, RunsEveryTaskOnceAndStoresResults) {
                              return Outcome::Success("got " + ctx.payload());
                            })
                   .ok());
+  StopOnExit stop_on_exit{scheduler_.get()};
   ASSERT_TRUE(scheduler_->start().ok());
   std::vector<TaskId> ids;
   for (int i = 0; i < 500; ++i) {
@@ -88,6 +96,7 @@ TEST_F(SchedulerTest, ExceptionsOfAnyTypeFailOnlyTheirAttempt) {
                  return Outcome::Success();
                })
       .ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   Backoff instant{.initial = Duration::zero(), .cap = Duration::zero()};
   TaskId a = *scheduler_->enqueue(
@@ -115,6 +124,7 @@ TEST_F(SchedulerTest, RetriesBackOffWithinTheJitterBoundsThenSucceed) {
                                           : Outcome::Success("third time");
                })
       .ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   Backoff backoff{.initial = seconds(10), .cap = seconds(15), .multiplier = 2};
   TaskId id = *scheduler_->enqueue({.type = "flaky", .max_attempts = 5, .backoff = backoff});
@@ -142,6 +152,7 @@ TEST_F(SchedulerTest, RetriesBackOffWithinTheJitterBoundsThenSucceed) {
 TEST_F(SchedulerTest, PermanentErrorsGoDeadAtOnce) {
   Start();
   scheduler_->handle("bad", [](TaskContext&) { return Outcome::Permanent("malformed"); }).ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   TaskId id = *scheduler_->enqueue({.type = "bad", .max_attempts = 10});
   ASSERT_TRUE(WaitState(id, TaskState::kDead));
@@ -161,6 +172,7 @@ TEST_F(SchedulerTest, TimeoutRequestsStopAndRecordsTheAttemptAsTimedOut) {
                  return Outcome::Retry("stopped");
                })
       .ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   TaskId id = *scheduler_->enqueue({.type = "slow", .timeout = seconds(5), .max_attempts = 1});
   ASSERT_TRUE(WaitState(id, TaskState::kActive));
@@ -183,6 +195,7 @@ TEST_F(SchedulerTest, AHandlerThatIgnoresItsStopTokenHasItsLateResultRejected) {
                  return Outcome::Success("too late");
                })
       .ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   TaskId id = *scheduler_->enqueue({.type = "stubborn",
                                     .timeout = seconds(1),
@@ -212,6 +225,7 @@ TEST_F(SchedulerTest, CancelStopsARunningAttemptAndWorksInEveryState) {
                  return Outcome::Success("finished anyway");
                })
       .ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   TaskId running = *scheduler_->enqueue({.type = "wait"});
   ASSERT_TRUE(WaitState(running, TaskState::kActive));
@@ -258,6 +272,7 @@ TEST_F(SchedulerTest, ConcurrencyLimitsAndSlotsAreNeverExceeded) {
   for (int i = 0; i < 600; ++i)
     specs.push_back({.type = "work", .queue = i % 2 ? "limited" : "free"});
   ASSERT_TRUE(scheduler_->enqueue(specs).ok());
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   ASSERT_TRUE(WaitFor([&] { return scheduler_->stats().succeeded == 600; }));
   EXPECT_LE(limited_max.load(), 2);
@@ -276,6 +291,7 @@ TEST_F(SchedulerTest, RateLimitsHoldUnderTheSimulatedClock) {
                  return Outcome::Success();
                })
       .ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   for (int i = 0; i < 10; ++i) scheduler_->enqueue({.type = "t"}).ok();
   ASSERT_TRUE(WaitFor([&] { return runs.load() == 1; }));
@@ -298,6 +314,7 @@ TEST_F(SchedulerTest, PausedQueuesRunNothingUntilResumed) {
       .ok();
   scheduler_->set_queue("default", {}).ok();
   ASSERT_TRUE(scheduler_->pause_queue("default").ok());
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   TaskId id = *scheduler_->enqueue({.type = "t"});
   clock_.advance(seconds(10));
@@ -311,6 +328,7 @@ TEST_F(SchedulerTest, TasksNotStartedBeforeTheirDeadlineExpire) {
   scheduler_->handle("t", [](TaskContext&) { return Outcome::Success(); }).ok();
   scheduler_->set_queue("default", {}).ok();
   scheduler_->pause_queue("default").ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   TaskId late = *scheduler_->enqueue({.type = "t", .deadline = clock_.now() + seconds(1)});
   TaskId fine = *scheduler_->enqueue({.type = "t", .deadline = clock_.now() + seconds(60)});
@@ -319,6 +337,7 @@ TEST_F(SchedulerTest, TasksNotStartedBeforeTheirDeadlineExpire) {
   ASSERT_TRUE(WaitState(fine, TaskState::kSucceeded));
   EXPECT_EQ(StateOf(late), TaskState::kExpired);
   EXPECT_EQ(scheduler_->store().queues()->front().expired, 1);
+  EXPECT_EQ(scheduler_->store().queues()->front().deadline_misses, 1);
 }
 
 TEST_F(SchedulerTest, YieldingTasksShareASlotRoundRobin) {
@@ -338,6 +357,7 @@ TEST_F(SchedulerTest, YieldingTasksShareASlotRoundRobin) {
       .ok();
   scheduler_->set_queue("default", {}).ok();
   scheduler_->pause_queue("default").ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   TaskId a = *scheduler_->enqueue({.type = "slice", .payload = "a", .max_attempts = 1});
   TaskId b = *scheduler_->enqueue({.type = "slice", .payload = "b", .max_attempts = 1});
@@ -370,6 +390,7 @@ TEST_F(SchedulerTest, WeightedQueuesShareSlotsByWeight) {
   for (int i = 0; i < 400; ++i) specs.push_back({.type = "t", .queue = "big"});
   for (int i = 0; i < 400; ++i) specs.push_back({.type = "t", .queue = "small"});
   scheduler_->enqueue(specs).ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   ASSERT_TRUE(WaitFor([&] { return scheduler_->stats().succeeded >= 400; }));
   std::lock_guard lock(mu);
@@ -397,6 +418,7 @@ TEST_F(SchedulerTest, FixedRateScheduleNeverDrifts) {
                     .misfire = {.policy = MisfirePolicy::kSkip, .grace = milliseconds(900)}};
   spec.task.type = "tick";
   ASSERT_TRUE(scheduler_->add_schedule(spec).ok());
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   std::mt19937 rng(1);
   std::uniform_int_distribution<int> late_ms(0, 800);
@@ -433,6 +455,7 @@ TEST_F(SchedulerTest, MisfiredTicksFollowThePolicy) {
     spec.task.type = "t";
     ASSERT_TRUE(scheduler_->add_schedule(spec).ok());
   }
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   // A stall of 10.5 minutes: ticks 1..10 misfired.
   clock_.advance(std::chrono::minutes(10) + seconds(30));
@@ -465,6 +488,7 @@ TEST_F(SchedulerTest, OverlapForbidSkipsAndReplaceCancels) {
     spec.task.type = "long";
     ASSERT_TRUE(scheduler_->add_schedule(spec).ok());
   }
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   clock_.advance(seconds(10));
   ASSERT_TRUE(WaitFor([&] { return scheduler_->stats().started == 2; }));
@@ -492,6 +516,7 @@ TEST_F(SchedulerTest, StopDrainsRunningTasks) {
                  return Outcome::Success();
                })
       .ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   TaskId id = *scheduler_->enqueue({.type = "job"});
   started.wait();
@@ -504,8 +529,8 @@ TEST_F(SchedulerTest, AnalyzesItsPeriodicSchedules) {
   Start({.slots = 1});
   // (C, T) = (1, 4), (2, 6), (3, 12) seconds: U = 0.833 > the Liu-Layland bound 0.780, but the
   // worst-case response times 1, 3, 10 s meet every deadline.
-  for (auto [id, period, wcet] : {std::tuple{"a", 4, 1}, std::tuple{"b", 6, 2},
-                                  std::tuple{"c", 12, 3}}) {
+  for (auto [id, period, wcet] :
+       {std::tuple{"a", 4, 1}, std::tuple{"b", 6, 2}, std::tuple{"c", 12, 3}}) {
     ScheduleSpec spec{.id = id, .every = seconds(period), .wcet = seconds(wcet)};
     spec.task.type = "t";
     ASSERT_TRUE(scheduler_->add_schedule(spec).ok());
@@ -536,6 +561,7 @@ TEST_F(SchedulerTest, BadInputIsRejectedWithTheField) {
   dup.task.type = "t";
   ASSERT_TRUE(scheduler_->add_schedule(dup).ok());
   EXPECT_EQ(scheduler_->add_schedule(dup).code(), StatusCode::kAlreadyExists);
+  StopOnExit stop_on_exit{scheduler_.get()};
   EXPECT_EQ(scheduler_->start().code(), StatusCode::kOk);
   EXPECT_EQ(scheduler_->start().code(), StatusCode::kFailedPrecondition);
 }

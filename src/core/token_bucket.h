@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 
 #include "taskly/clock.h"
 
@@ -12,12 +13,14 @@ namespace taskly {
 
 class TokenBucket {
  public:
-  // rate <= 0 means unlimited. burst <= 0 means max(1, rate).
+  // rate <= 0 means unlimited. burst <= 0 means max(1, ceil(rate)). A bucket that becomes
+  // limited starts full; a change of limits keeps the tokens it has, up to the new burst.
   void configure(double rate, double burst, TimePoint now) {
     refill(now);
+    bool was_limited = !unlimited();
     rate_ = rate;
-    burst_ = burst > 0 ? burst : std::max(1.0, rate);
-    tokens_ = std::min(tokens_ < 0 ? burst_ : tokens_, burst_);
+    burst_ = burst > 0 ? burst : std::max(1.0, std::ceil(rate));
+    tokens_ = was_limited ? std::min(tokens_, burst_) : burst_;
   }
 
   bool unlimited() const { return rate_ <= 0; }
@@ -57,7 +60,7 @@ class TokenBucket {
 
   double rate_ = 0;
   double burst_ = 1;
-  double tokens_ = -1;  // negative: not configured yet, start full
+  double tokens_ = 1;
   TimePoint last_{};
 };
 

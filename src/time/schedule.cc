@@ -57,6 +57,9 @@ Status ValidateScheduleSpec(const ScheduleSpec& spec) {
     return InvalidArgument("misfire.max_catch_up", "must be at least 1");
   }
   if (spec.wcet < Duration::zero()) return InvalidArgument("wcet", "must not be negative");
+  if (spec.start_within < Duration::zero()) {
+    return InvalidArgument("start_within", "must not be negative");
+  }
   if (spec.misfire.grace < Duration::zero()) {
     return InvalidArgument("misfire.grace", "must not be negative");
   }

@@ -40,6 +40,7 @@ struct QueueState {
   bool paused = false;
   std::set<std::pair<OrderKey, Record*>> ready;
   std::array<int64_t, kStates> counts{};
+  int64_t deadline_misses = 0;
   TokenBucket bucket;
 
   bool at_limit() const {
@@ -84,6 +85,7 @@ class MemoryStore final : public Store {
   std::optional<EnqueueResult> duplicate_of(const TaskSpec& spec, TimePoint now);
   void promote_due(TimePoint now, MaintenanceReport* report);
   void expire_deadlines(TimePoint now, MaintenanceReport* report);
+  void expire(Record& r, TimePoint now);
   void recover_leases(TimePoint now, MaintenanceReport* report);
   void apply_retention(TimePoint now, MaintenanceReport* report);
   void erase(Record& r);
@@ -280,12 +282,16 @@ void MemoryStore::promote_due(TimePoint now, MaintenanceReport* report) {
 
 void MemoryStore::expire_deadlines(TimePoint now, MaintenanceReport* report) {
   while (!deadlines_.empty() && deadlines_.begin()->first < now) {
-    Record& r = *deadlines_.begin()->second;
-    unindex(r);
-    r.task.last_error = "deadline passed before the task could start";
-    set_state(r, TaskState::kExpired, now);
+    expire(*deadlines_.begin()->second, now);
     if (report) report->expired++;
   }
+}
+
+void MemoryStore::expire(Record& r, TimePoint now) {
+  unindex(r);
+  r.task.last_error = "deadline passed before the task could start";
+  r.queue->deadline_misses++;
+  set_state(r, TaskState::kExpired, now);
 }
 
 void MemoryStore::recover_leases(TimePoint now, MaintenanceReport* report) {
@@ -343,12 +349,11 @@ Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
     while (static_cast<int32_t>(out.size()) < req.max_tasks && !q->paused && !q->ready.empty() &&
            !q->at_limit() && q->bucket.available(now)) {
       Record& r = *q->ready.begin()->second;
-      unindex(r);
       if (r.task.spec.deadline && *r.task.spec.deadline < now) {
-        r.task.last_error = "deadline passed before the task could start";
-        set_state(r, TaskState::kExpired, now);
+        expire(r, now);
         continue;
       }
+      unindex(r);
       q->bucket.try_take(now);
       r.task.attempts++;
       r.task.lease_token++;
@@ -430,6 +435,8 @@ Result<TaskState> MemoryStore::fail(const TaskId& id, uint64_t token, std::strin
   if (options.permanent || r.task.attempts >= r.task.spec.max_attempts) {
     set_state(r, TaskState::kDead, now);
   } else if (options.retry_at && *options.retry_at > now) {
+    // A retry queues behind the tasks that arrived before it, whether it waits or not.
+    r.task.seq = ++next_seq_;
     r.task.scheduled_for = *options.retry_at;
     set_state(r, TaskState::kScheduled, now);
   } else {
@@ -547,7 +554,8 @@ Result<std::vector<QueueInfo>> MemoryStore::queues() {
     auto c = [&q](TaskState s) { return q.counts[static_cast<size_t>(s)]; };
     out.push_back(QueueInfo{name, q.config, q.paused, c(TaskState::kScheduled),
                             c(TaskState::kPending), c(TaskState::kActive), c(TaskState::kSucceeded),
-                            c(TaskState::kDead), c(TaskState::kCancelled), c(TaskState::kExpired)});
+                            c(TaskState::kDead), c(TaskState::kCancelled), c(TaskState::kExpired),
+                            q.deadline_misses});
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
   return out;
