@@ -87,16 +87,13 @@ class TaskContext {
   // was cancelled, kAborted if the lease was lost.
   Status heartbeat() const;
 
-  TaskContext(Task task, std::stop_token stop, std::optional<TimePoint> deadline, Store* store,
-              Duration lease)
-      : task_(std::move(task)),
-        stop_(std::move(stop)),
-        deadline_(deadline),
-        store_(store),
-        lease_(lease) {}
+  // `task` must outlive the context (the engine keeps the claimed task for the attempt).
+  TaskContext(const Task& task, std::stop_token stop, std::optional<TimePoint> deadline,
+              Store* store, Duration lease)
+      : task_(task), stop_(std::move(stop)), deadline_(deadline), store_(store), lease_(lease) {}
 
  private:
-  Task task_;
+  const Task& task_;
   std::stop_token stop_;
   std::optional<TimePoint> deadline_;
   Store* store_;
@@ -153,6 +150,8 @@ class Scheduler {
   Result<std::vector<EnqueueResult>> enqueue(std::span<const TaskSpec> specs);
   // Cancels in any non-terminal state; a running attempt's stop token is requested.
   Status cancel(const TaskId& id);
+  // Runs a dead, cancelled or expired task again from its first attempt.
+  Status retry(const TaskId& id);
   Result<Task> get(const TaskId& id);
 
   Status set_queue(const std::string& name, const QueueConfig& config);

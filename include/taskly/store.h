@@ -161,7 +161,9 @@ class Store {
 
   // The recovery duties: promote due scheduled tasks, recover expired leases (pending again, or
   // dead when the task's attempts are spent: a task that keeps killing its worker is
-  // quarantined), expire tasks past their deadline, apply retention.
+  // quarantined), expire tasks past their deadline, apply retention. A backend may also do some
+  // of these eagerly (promote in claim(), apply retention as tasks finish); after maintain()
+  // returns, all of them are done as of the store's now.
   virtual Result<MaintenanceReport> maintain() = 0;
 };
 

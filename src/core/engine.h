@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,11 +24,26 @@
 
 namespace taskly {
 
-// One running attempt, shared by its worker and the timers that may stop it.
-struct Attempt {
+// What is needed to settle an attempt without its handler: the timeout timer keeps one.
+struct AttemptKey {
   TaskId id;
   uint64_t token = 0;
-  std::stop_source stop;
+  int32_t attempts = 0;
+  int32_t max_attempts = 1;
+  Backoff backoff;
+};
+
+// One worker thread's current attempt. Every stop request goes through the slot and names the
+// attempt's token, so a late timer or heartbeat can never stop the worker's next attempt.
+struct WorkerSlot {
+  std::mutex mu;
+  bool busy = false;      // guarded by mu
+  TaskId id;              // guarded by mu
+  uint64_t token = 0;     // guarded by mu
+  std::stop_source stop;  // guarded by mu; replaced once it has been requested
+
+  // Requests the stop of attempt (id, token) if it is still this slot's.
+  void stop_if(const TaskId& task, uint64_t lease_token);
 };
 
 struct ScheduleState {
@@ -72,10 +88,17 @@ struct Scheduler::Impl {
   std::mutex selector_mu;
   std::optional<QueueSelector> selector;  // built by start() from the queues' weights
 
-  // Running attempts by task id, guarded by running_mu; a task has at most one attempt here.
-  std::mutex running_mu;
-  std::unordered_map<TaskId, std::shared_ptr<Attempt>> running;
-  std::condition_variable running_cv;  // notified when an attempt leaves `running`
+  // One slot per worker thread; sized by start() before the workers exist, then fixed.
+  std::vector<std::unique_ptr<WorkerSlot>> slots;
+  std::atomic<int> running_count{0};
+  // Ids of tasks cancelled while active but found in no slot: a worker may have claimed the
+  // task and not yet entered its slot. It checks here after entering (see cancel_task()).
+  std::mutex cancel_mu;
+  std::deque<TaskId> cancelled_unseen;  // guarded by cancel_mu; the newest 64
+  std::atomic<bool> maybe_cancelled_unseen{false};
+  std::atomic<bool> draining{false};
+  std::mutex running_mu;               // pairs with running_cv for stop()'s drain
+  std::condition_variable running_cv;  // notified when the last attempt ends while draining
 
   // Retry jitter, guarded by rng_mu.
   std::mutex rng_mu;
@@ -93,10 +116,10 @@ struct Scheduler::Impl {
 
   // worker.cc
   void worker_loop(std::stop_token stop, int index);
-  void run_attempt(const Lease& lease);
-  void settle(const Lease& lease, const Outcome& outcome);
+  void run_attempt(WorkerSlot& slot, const Lease& lease);
+  void settle(const AttemptKey& key, const Outcome& outcome);
   // Fails the attempt with retry by backoff (or dead). False if the store refused the token.
-  bool fail_attempt(const Lease& lease, std::string error, bool permanent);
+  bool fail_attempt(const AttemptKey& key, std::string error, bool permanent);
   std::shared_ptr<const Handler> handler_for(const std::string& type);
   void hand_back(std::vector<Lease>::const_iterator from, std::vector<Lease>::const_iterator to);
   void heartbeat_running();
@@ -105,6 +128,8 @@ struct Scheduler::Impl {
 
   // Cancels the task in the store and stops its running attempt, if any.
   Status cancel_task(const TaskId& id);
+  // Whether `id` was cancelled before its attempt entered its slot (consumes the mark).
+  bool cancelled_before_start(const TaskId& id);
 
   // schedule_runner.cc
   void arm(ScheduleState& s);                       // REQUIRES: schedules_mu held

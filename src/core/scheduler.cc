@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -25,10 +26,34 @@ Scheduler::Impl::Impl(const SchedulerOptions& o)
 }
 
 Status Scheduler::Impl::cancel_task(const TaskId& id) {
+  Result<Task> before = store->get(id);
   if (Status s = store->cancel(id); !s.ok()) return s;
-  std::lock_guard lock(running_mu);
-  if (auto it = running.find(id); it != running.end()) it->second->stop.request_stop();
+  if (!before.ok() || before->state != TaskState::kActive) return Status();
+  // The flag is raised before the slots are scanned, so a worker that enters its slot after the
+  // scan is sure to see it and look for the id.
+  std::lock_guard lock(cancel_mu);
+  maybe_cancelled_unseen = true;
+  for (auto& slot : slots) {
+    std::lock_guard slot_lock(slot->mu);
+    if (slot->busy && slot->id == id) {
+      slot->stop.request_stop();
+      if (cancelled_unseen.empty()) maybe_cancelled_unseen = false;
+      return Status();
+    }
+  }
+  cancelled_unseen.push_back(id);
+  if (cancelled_unseen.size() > 64) cancelled_unseen.pop_front();
   return Status();
+}
+
+bool Scheduler::Impl::cancelled_before_start(const TaskId& id) {
+  if (!maybe_cancelled_unseen) return false;
+  std::lock_guard lock(cancel_mu);
+  auto it = std::find(cancelled_unseen.begin(), cancelled_unseen.end(), id);
+  if (it == cancelled_unseen.end()) return false;
+  cancelled_unseen.erase(it);
+  if (cancelled_unseen.empty()) maybe_cancelled_unseen = false;
+  return true;
 }
 
 Result<std::unique_ptr<Scheduler>> Scheduler::Create(const SchedulerOptions& options) {
@@ -71,6 +96,8 @@ Result<std::vector<EnqueueResult>> Scheduler::enqueue(std::span<const TaskSpec> 
 }
 
 Status Scheduler::cancel(const TaskId& id) { return impl_->cancel_task(id); }
+
+Status Scheduler::retry(const TaskId& id) { return impl_->store->retry(id); }
 
 Result<Task> Scheduler::get(const TaskId& id) { return impl_->store->get(id); }
 
@@ -177,6 +204,7 @@ Status Scheduler::start() {
   }
   {
     std::lock_guard lock(m.lifecycle_mu);
+    for (int i = 0; i < m.options.slots; ++i) m.slots.push_back(std::make_unique<WorkerSlot>());
     for (int i = 0; i < m.options.slots; ++i) {
       m.workers.emplace_back([&m, i, stop = m.claim_stop.get_token()] { m.worker_loop(stop, i); });
     }
@@ -209,10 +237,14 @@ void Scheduler::stop(Duration grace) {
   {
     // Drain: let running attempts finish within the grace period, then ask them to stop.
     std::unique_lock lock(m.running_mu);
+    m.draining = true;
     TimePoint deadline = m.clock.now() + grace;
-    while (!m.running.empty() && !m.clock.wait_until(m.running_cv, lock, deadline)) {
+    while (m.running_count > 0 && !m.clock.wait_until(m.running_cv, lock, deadline)) {
     }
-    for (auto& [id, attempt] : m.running) attempt->stop.request_stop();
+  }
+  for (auto& slot : m.slots) {
+    std::lock_guard lock(slot->mu);
+    if (slot->busy) slot->stop.request_stop();
   }
   std::vector<std::jthread> workers;
   {

@@ -158,6 +158,12 @@ TEST_F(SchedulerTest, PermanentErrorsGoDeadAtOnce) {
   ASSERT_TRUE(WaitState(id, TaskState::kDead));
   EXPECT_EQ(scheduler_->get(id)->attempts, 1);
   EXPECT_EQ(scheduler_->get(id)->last_error, "malformed");
+  // A manual retry runs it again from its first attempt.
+  ASSERT_TRUE(scheduler_->retry(id).ok());
+  ASSERT_TRUE(WaitFor([&] { return scheduler_->stats().started == 2; }));
+  ASSERT_TRUE(WaitState(id, TaskState::kDead));
+  EXPECT_EQ(scheduler_->get(id)->attempts, 1);
+  EXPECT_EQ(scheduler_->retry("nope").code(), StatusCode::kNotFound);
 }
 
 TEST_F(SchedulerTest, TimeoutRequestsStopAndRecordsTheAttemptAsTimedOut) {

@@ -35,7 +35,13 @@ std::shared_ptr<const Handler> Scheduler::Impl::handler_for(const std::string& t
   return it == handlers.end() ? nullptr : it->second;
 }
 
+void WorkerSlot::stop_if(const TaskId& task, uint64_t lease_token) {
+  std::lock_guard lock(mu);
+  if (busy && token == lease_token && id == task) stop.request_stop();
+}
+
 void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
+  WorkerSlot& slot = *slots[static_cast<size_t>(index)];
   ClaimRequest request;
   request.worker = options.worker_id + "/" + std::to_string(index);
   request.max_tasks = options.prefetch;
@@ -57,7 +63,7 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
         hand_back(it, leases->cend());
         break;
       }
-      run_attempt(*it);
+      run_attempt(slot, *it);
     }
   }
 }
@@ -71,19 +77,24 @@ void Scheduler::Impl::hand_back(std::vector<Lease>::const_iterator from,
   }
 }
 
-void Scheduler::Impl::run_attempt(const Lease& lease) {
+void Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease) {
   const Task& task = lease.task;
   TimePoint start = clock.now();
   counters.started++;
   start_latency.record(start - task.ready_at);
-
-  auto attempt = std::make_shared<Attempt>();
-  attempt->id = task.id;
-  attempt->token = lease.token;
+  running_count++;
+  std::stop_token stop;
   {
-    std::lock_guard lock(running_mu);
-    running[task.id] = attempt;
+    std::lock_guard lock(slot.mu);
+    if (slot.stop.stop_requested()) slot.stop = std::stop_source();
+    slot.busy = true;
+    slot.id = task.id;
+    slot.token = lease.token;
+    stop = slot.stop.get_token();
   }
+  if (cancelled_before_start(task.id)) slot.stop_if(task.id, lease.token);
+  AttemptKey key{task.id, lease.token, task.attempts, task.spec.max_attempts, task.spec.backoff};
+
   std::optional<TimePoint> deadline = task.spec.deadline;
   TimerId timeout_timer = kNoTimer;
   if (task.spec.timeout > Duration::zero()) {
@@ -91,10 +102,10 @@ void Scheduler::Impl::run_attempt(const Lease& lease) {
     if (!deadline || due < *deadline) deadline = due;
     // The timeout is recorded at once, whatever the handler does next: the attempt fails under
     // its lease token, so the handler's late result will be refused by the store.
-    timeout_timer = timers->schedule(due, [this, lease, attempt] {
-      attempt->stop.request_stop();
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(lease.task.spec.timeout);
-      if (fail_attempt(lease, "timed out after " + std::to_string(ms.count()) + " ms", false)) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(task.spec.timeout).count();
+    timeout_timer = timers->schedule(due, [this, &slot, key, ms] {
+      slot.stop_if(key.id, key.token);
+      if (fail_attempt(key, "timed out after " + std::to_string(ms) + " ms", false)) {
         counters.timed_out++;
       }
     });
@@ -102,7 +113,7 @@ void Scheduler::Impl::run_attempt(const Lease& lease) {
 
   std::optional<Outcome> outcome;
   if (std::shared_ptr<const Handler> handler = handler_for(task.spec.type)) {
-    TaskContext ctx(task, attempt->stop.get_token(), deadline, store, options.lease);
+    TaskContext ctx(task, stop, deadline, store, options.lease);
     try {
       outcome = (*handler)(ctx);
     } catch (...) {
@@ -116,22 +127,25 @@ void Scheduler::Impl::run_attempt(const Lease& lease) {
   if (!task.spec.schedule_id.empty()) record_run(task.spec.schedule_id, ran);
   // If the timeout fired first, the settle below is refused by the store (fencing).
   if (timeout_timer != kNoTimer) timers->cancel(timeout_timer);
-  settle(lease, *outcome);
+  settle(key, *outcome);
   {
-    std::lock_guard lock(running_mu);
-    running.erase(task.id);
+    std::lock_guard lock(slot.mu);
+    slot.busy = false;
   }
-  running_cv.notify_all();
+  if (--running_count == 0 && draining) {
+    std::lock_guard lock(running_mu);
+    running_cv.notify_all();
+  }
 }
 
-bool Scheduler::Impl::fail_attempt(const Lease& lease, std::string error, bool permanent) {
+bool Scheduler::Impl::fail_attempt(const AttemptKey& key, std::string error, bool permanent) {
   FailOptions fo;
   fo.permanent = permanent;
-  if (!permanent && lease.task.attempts < lease.task.spec.max_attempts) {
+  if (!permanent && key.attempts < key.max_attempts) {
     std::lock_guard lock(rng_mu);
-    fo.retry_at = clock.now() + BackoffDelay(lease.task.spec.backoff, lease.task.attempts, rng);
+    fo.retry_at = clock.now() + BackoffDelay(key.backoff, key.attempts, rng);
   }
-  Result<TaskState> state = store->fail(lease.task.id, lease.token, std::move(error), fo);
+  Result<TaskState> state = store->fail(key.id, key.token, std::move(error), fo);
   if (!state.ok()) {
     counters.rejected_results++;
     return false;
@@ -147,10 +161,10 @@ bool Scheduler::Impl::fail_attempt(const Lease& lease, std::string error, bool p
 
 // Settles an attempt with the store under its lease token. An attempt that already timed out or
 // was cancelled is refused by the store and counted as a rejected result.
-void Scheduler::Impl::settle(const Lease& lease, const Outcome& outcome) {
+void Scheduler::Impl::settle(const AttemptKey& key, const Outcome& outcome) {
   switch (outcome.kind()) {
     case Outcome::Kind::kSuccess: {
-      Status s = store->complete(lease.task.id, lease.token, outcome.text());
+      Status s = store->complete(key.id, key.token, outcome.text());
       if (s.ok()) {
         counters.succeeded++;
       } else {
@@ -159,13 +173,13 @@ void Scheduler::Impl::settle(const Lease& lease, const Outcome& outcome) {
       return;
     }
     case Outcome::Kind::kRetry:
-      (void)fail_attempt(lease, outcome.text(), false);
+      (void)fail_attempt(key, outcome.text(), false);
       return;
     case Outcome::Kind::kPermanent:
-      (void)fail_attempt(lease, outcome.text(), true);
+      (void)fail_attempt(key, outcome.text(), true);
       return;
     case Outcome::Kind::kYield: {
-      Status s = store->yield(lease.task.id, lease.token, outcome.text());
+      Status s = store->yield(key.id, key.token, outcome.text());
       if (s.ok()) {
         counters.yielded++;
       } else {
@@ -179,14 +193,17 @@ void Scheduler::Impl::settle(const Lease& lease, const Outcome& outcome) {
 // Extends the leases of every running attempt; stops attempts whose task was cancelled or whose
 // lease was lost (another worker may be running it now).
 void Scheduler::Impl::heartbeat_running() {
-  std::vector<std::shared_ptr<Attempt>> attempts;
-  {
-    std::lock_guard lock(running_mu);
-    for (auto& [id, a] : running) attempts.push_back(a);
-  }
-  for (auto& a : attempts) {
-    Result<TimePoint> r = store->heartbeat(a->id, a->token, options.lease);
-    if (!r.ok() && r.status().code() != StatusCode::kUnavailable) a->stop.request_stop();
+  for (auto& slot : slots) {
+    TaskId id;
+    uint64_t token = 0;
+    {
+      std::lock_guard lock(slot->mu);
+      if (!slot->busy) continue;
+      id = slot->id;
+      token = slot->token;
+    }
+    Result<TimePoint> r = store->heartbeat(id, token, options.lease);
+    if (!r.ok() && r.status().code() != StatusCode::kUnavailable) slot->stop_if(id, token);
   }
 }
 

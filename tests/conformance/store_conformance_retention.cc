@@ -31,7 +31,9 @@ TEST_P(StoreConformance, RetentionKeepsTheNewestMaxCountTerminalTasks) {
   later.run_at = clock_.now() + 1h;
   TaskId scheduled = Enqueue(later);
 
-  EXPECT_EQ(Maintain().deleted, 2);
+  // A backend may apply retention as tasks finish or only in maintain(); either way the two
+  // oldest are gone once maintain() has run.
+  EXPECT_LE(Maintain().deleted, 2);
   EXPECT_TRUE(Gone(*store_, finished[0]));
   EXPECT_TRUE(Gone(*store_, finished[1]));
   for (size_t i = 2; i < finished.size(); ++i) {
@@ -60,7 +62,7 @@ TEST_P(StoreConformance, RetentionCountsEveryTerminalState) {
   ASSERT_EQ(l.size(), 1u);
   ASSERT_TRUE(IsOk(store_->fail(dead, l[0].token, "x", FailOptions{{}, true})));
 
-  EXPECT_EQ(Maintain().deleted, 1);
+  EXPECT_LE(Maintain().deleted, 1);
   EXPECT_TRUE(Gone(*store_, cancelled));
   EXPECT_EQ(Get(dead).state, TaskState::kDead);
 }

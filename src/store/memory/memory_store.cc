@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -30,6 +31,9 @@ struct Record {
   OrderKey key;               // valid while pending
   TimePoint lease_expires{};  // valid while active
   uint64_t finish_seq = 0;    // valid while terminal
+  uint32_t slot = 0;          // where the record lives (see MemoryStore::records_)
+  uint32_t claims = 0;        // low half of the lease token
+  bool live = false;          // holds a task (slots are reused after retention)
 };
 
 using ByTime = std::set<std::pair<TimePoint, Record*>>;
@@ -80,6 +84,9 @@ class MemoryStore final : public Store {
   void set_state(Record& r, TaskState s, TimePoint now);
   void make_pending(Record& r, TimePoint now, bool new_seq);
   Record* find(const TaskId& id);
+  Record& at(uint32_t slot) { return records_[slot / kChunk][slot % kChunk]; }
+  Record& allocate();
+  void release(Record& r);
   // The active record for (id, token), or the status a stale settle gets.
   Result<Record*> find_lease(const TaskId& id, uint64_t token);
   std::optional<EnqueueResult> duplicate_of(const TaskSpec& spec, TimePoint now);
@@ -99,18 +106,30 @@ class MemoryStore final : public Store {
   const RetentionPolicy retention_;
 
   std::mutex mu_;
-  std::condition_variable work_cv_;           // notified when work may have become claimable...
-  uint64_t work_epoch_ = 0;                   // ...which also bumps this; guarded by mu_
-  TaskIdGenerator ids_;                       // guarded by mu_
-  uint64_t next_seq_ = 0;                     // guarded by mu_
-  uint64_t next_finish_ = 0;                  // guarded by mu_
-  std::unordered_map<TaskId, Record> tasks_;  // guarded by mu_
+  std::condition_variable work_cv_;  // notified when work may have become claimable...
+  uint64_t work_epoch_ = 0;          // ...which also bumps this; guarded by mu_
+  TaskIdGenerator ids_;              // guarded by mu_
+  uint64_t next_seq_ = 0;            // guarded by mu_
+  uint64_t next_finish_ = 0;         // guarded by mu_
+  // Records live in fixed chunks (stable addresses, few allocations); slots freed by retention
+  // are reused. tasks_ maps ids to slots. A lease token is (slot << 32 | claims of that task),
+  // so settling a lease finds its record without hashing the id, and tokens of one task still
+  // increase with every claim.
+  static constexpr uint32_t kChunk = 4096;
+  std::vector<std::unique_ptr<Record[]>> records_;      // guarded by mu_
+  std::vector<uint32_t> free_slots_;                    // guarded by mu_
+  uint32_t next_slot_ = 0;                              // guarded by mu_
+  std::unordered_map<TaskId, uint32_t> tasks_;          // guarded by mu_
   std::unordered_map<std::string, QueueState> queues_;  // guarded by mu_
   ByTime scheduled_;                                    // by scheduled_for
   ByTime leases_;                                       // by lease expiry
   ByTime deadlines_;                                    // scheduled/pending by deadline
-  std::set<std::pair<uint64_t, Record*>> terminal_;     // by finish order
-  std::unordered_map<std::string, Record*> unique_;     // unique_key -> newest holder
+  // Terminal tasks in finish order. Entries go stale when a task leaves the terminal state
+  // (retry); a stale entry is recognised by its finish_seq and skipped. A record is deleted only
+  // through its newest entry, and its stale entries come before it, so none ever dangles.
+  std::deque<std::pair<uint64_t, Record*>> terminal_;
+  int64_t terminal_count_ = 0;
+  std::unordered_map<std::string, Record*> unique_;  // unique_key -> newest holder
   // schedule id -> (latest tick due enqueued, that tick's task id)
   std::unordered_map<std::string, std::pair<TimePoint, TaskId>> ticks_;
 };
@@ -142,7 +161,8 @@ void MemoryStore::index(Record& r) {
       break;
     default:
       r.finish_seq = ++next_finish_;
-      terminal_.emplace(r.finish_seq, &r);
+      terminal_.emplace_back(r.finish_seq, &r);
+      terminal_count_++;
   }
 }
 
@@ -162,7 +182,8 @@ void MemoryStore::unindex(Record& r) {
       leases_.erase({r.lease_expires, &r});
       break;
     default:
-      terminal_.erase({r.finish_seq, &r});
+      r.finish_seq = 0;  // its entry in terminal_ is stale from now on
+      terminal_count_--;
   }
 }
 
@@ -188,11 +209,35 @@ void MemoryStore::make_pending(Record& r, TimePoint now, bool new_seq) {
 
 Record* MemoryStore::find(const TaskId& id) {
   auto it = tasks_.find(id);
-  return it == tasks_.end() ? nullptr : &it->second;
+  return it == tasks_.end() ? nullptr : &at(it->second);
+}
+
+Record& MemoryStore::allocate() {
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = next_slot_++;
+    if (slot / kChunk == records_.size()) records_.push_back(std::make_unique<Record[]>(kChunk));
+  }
+  Record& r = at(slot);
+  r.slot = slot;
+  r.live = true;
+  return r;
+}
+
+void MemoryStore::release(Record& r) {
+  uint32_t slot = r.slot;
+  r = Record{};  // frees the task's strings now
+  free_slots_.push_back(slot);
 }
 
 Result<Record*> MemoryStore::find_lease(const TaskId& id, uint64_t token) {
-  Record* r = find(id);
+  // Fast path: the token names the slot. Any mismatch falls back to the id, for the right error.
+  uint64_t slot = token >> 32;
+  Record* r = slot < next_slot_ ? &at(static_cast<uint32_t>(slot)) : nullptr;
+  if (r == nullptr || !r->live || r->task.id != id) r = find(id);
   if (r == nullptr) return NotFound("task " + id + " not found");
   if (r->task.lease_token != token) {
     return Aborted("stale lease token for task " + id + ": it was claimed again");
@@ -245,8 +290,8 @@ Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec
       continue;
     }
     TaskId id = ids_.next(now);
-    auto [it, inserted] = tasks_.try_emplace(id);
-    Record& r = it->second;
+    Record& r = allocate();
+    tasks_.emplace(id, r.slot);
     r.task.id = id;
     r.task.spec = spec;
     r.task.seq = ++next_seq_;
@@ -319,16 +364,25 @@ void MemoryStore::erase(Record& r) {
     if (it != unique_.end() && it->second == &r) unique_.erase(it);
   }
   tasks_.erase(r.task.id);
+  release(r);
 }
 
+// Deletes terminal tasks beyond the retention policy, oldest first. Called after every
+// transition to a terminal state, so deletions are spread over the operations that cause them
+// instead of piling up for maintain().
 void MemoryStore::apply_retention(TimePoint now, MaintenanceReport* report) {
   while (!terminal_.empty()) {
-    Record& r = *terminal_.begin()->second;
-    bool too_many = static_cast<int64_t>(terminal_.size()) > retention_.max_count;
-    bool too_old = *r.task.finished_at + retention_.max_age <= now;
+    auto [seq, r] = terminal_.front();
+    if (r->finish_seq != seq) {
+      terminal_.pop_front();  // stale: the task left the terminal state
+      continue;
+    }
+    bool too_many = terminal_count_ > retention_.max_count;
+    bool too_old = *r->task.finished_at + retention_.max_age <= now;
     if (!too_many && !too_old) break;
-    erase(r);
-    report->deleted++;
+    terminal_.pop_front();
+    erase(*r);
+    if (report) report->deleted++;
   }
 }
 
@@ -336,6 +390,7 @@ Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
   if (req.max_tasks < 1) return InvalidArgument("max_tasks", "must be at least 1");
   if (req.lease <= Duration::zero()) return InvalidArgument("lease", "must be positive");
   std::vector<Lease> out;
+  out.reserve(static_cast<size_t>(std::min(req.max_tasks, 1024)));
   std::lock_guard lock(mu_);
   TimePoint now = clock_.now();
   promote_due(now, nullptr);
@@ -356,7 +411,7 @@ Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
       unindex(r);
       q->bucket.try_take(now);
       r.task.attempts++;
-      r.task.lease_token++;
+      r.task.lease_token = (uint64_t{r.slot} << 32) | ++r.claims;
       r.task.started_at = now;
       r.task.worker = req.worker;
       r.lease_expires = now + req.lease;
@@ -365,6 +420,7 @@ Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
       out.push_back(Lease{r.task, r.task.lease_token, r.lease_expires});
     }
   }
+  apply_retention(now, nullptr);
   return out;
 }
 
@@ -419,7 +475,9 @@ Status MemoryStore::complete(const TaskId& id, uint64_t token, std::string resul
   Record& r = **found;
   unindex(r);
   r.task.result = std::move(result);
-  set_state(r, TaskState::kSucceeded, clock_.now());
+  TimePoint now = clock_.now();
+  set_state(r, TaskState::kSucceeded, now);
+  apply_retention(now, nullptr);
   return Status();
 }
 
@@ -442,7 +500,9 @@ Result<TaskState> MemoryStore::fail(const TaskId& id, uint64_t token, std::strin
   } else {
     make_pending(r, now, /*new_seq=*/true);
   }
-  return r.task.state;
+  TaskState state = r.task.state;  // read before retention may delete the record
+  apply_retention(now, nullptr);
+  return state;
 }
 
 Status MemoryStore::yield(const TaskId& id, uint64_t token, std::string checkpoint) {
@@ -466,7 +526,9 @@ Status MemoryStore::cancel(const TaskId& id) {
                               std::string(TaskStateName(r->task.state)));
   }
   unindex(*r);
-  set_state(*r, TaskState::kCancelled, clock_.now());
+  TimePoint now = clock_.now();
+  set_state(*r, TaskState::kCancelled, now);
+  apply_retention(now, nullptr);
   return Status();
 }
 
@@ -500,8 +562,8 @@ Result<TaskPage> MemoryStore::list(const TaskFilter& f, const PageRequest& page)
   }
   std::vector<const Task*> hits;
   std::lock_guard lock(mu_);
-  for (const auto& [id, r] : tasks_) {
-    const Task& t = r.task;
+  for (const auto& [id, slot] : tasks_) {
+    const Task& t = at(slot).task;
     if (!page.after.empty() && id <= page.after) continue;
     if (f.state && t.state != *f.state) continue;
     if (!f.queue.empty() && t.spec.queue != f.queue) continue;
