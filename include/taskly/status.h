@@ -52,7 +52,7 @@ class [[nodiscard]] Status {
   // The input field the error is about, or empty.
   const std::string& field() const { return field_; }
 
-  // "invalid_argument: cron.minute: value 61 out of range 0-59"
+  // "invalid_argument: cron.minute: value 61 out of range 0-59 in \"61\""
   std::string ToString() const;
 
   friend bool operator==(const Status& a, const Status& b) {

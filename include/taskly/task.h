@@ -93,7 +93,8 @@ struct Task {
   std::optional<TimePoint> finished_at;    // reaching a terminal state
   std::string checkpoint;  // written by a yielding handler, given to the next attempt
   std::string result;      // on success: the handler's result
-  std::string last_error;  // the last failed attempt's error
+  std::string last_error;  // the last failed attempt's error, or why the store moved the task
+                           // (lease expired, deadline passed)
   std::string worker;      // the worker holding or last holding the lease
 };
 
