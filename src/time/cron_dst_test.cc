@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "taskly/cron.h"
+#include "time/time_test_util.h"
 
 namespace taskly {
 namespace {
@@ -21,23 +22,8 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-TimePoint Utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0) {
-  return date::sys_days{date::year{y} / date::month{mo} / date::day{d}} + hours{h} + minutes{mi} +
-         seconds{s};
-}
-
-std::string Show(TimePoint t) {
-  const auto whole = std::chrono::floor<seconds>(t);
-  std::string s = date::format("%FT%TZ", whole);
-  if (t != whole) s += "+" + std::to_string((t - whole).count()) + "ns";
-  return s;
-}
-
-std::vector<std::string> Show(const std::vector<TimePoint>& ts) {
-  std::vector<std::string> out;
-  for (TimePoint t : ts) out.push_back(Show(t));
-  return out;
-}
+using testutil::Show;
+using testutil::Utc;
 
 std::vector<TimePoint> Firings(const CronSchedule& c, TimePoint from, std::size_t n) {
   std::vector<TimePoint> out;

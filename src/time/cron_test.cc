@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "time/cron_parse.h"
+#include "time/time_test_util.h"
 
 namespace taskly {
 namespace {
@@ -20,24 +21,8 @@ using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-TimePoint Utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0) {
-  return date::sys_days{date::year{y} / date::month{mo} / date::day{d}} + hours{h} + minutes{mi} +
-         seconds{s};
-}
-
-// "2026-01-01T00:00:00Z", with any sub-second part spelled out so it cannot hide.
-std::string Show(TimePoint t) {
-  const auto whole = std::chrono::floor<seconds>(t);
-  std::string s = date::format("%FT%TZ", whole);
-  if (t != whole) s += "+" + std::to_string((t - whole).count()) + "ns";
-  return s;
-}
-
-std::vector<std::string> Show(const std::vector<TimePoint>& ts) {
-  std::vector<std::string> out;
-  for (TimePoint t : ts) out.push_back(Show(t));
-  return out;
-}
+using testutil::Show;
+using testutil::Utc;
 
 // The first `n` fire times after `from`, by chaining next().
 std::vector<std::string> Firings(const CronSchedule& c, TimePoint from, std::size_t n) {
