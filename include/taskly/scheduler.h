@@ -130,6 +130,7 @@ struct SchedulerStats {
   int64_t yielded = 0;
   int64_t timed_out = 0;         // attempts recorded as timed out
   int64_t rejected_results = 0;  // late results refused by the lease token
+  int64_t store_errors = 0;      // store calls that failed (the work is retried or redelivered)
   int64_t ticks_fired = 0;
   int64_t ticks_skipped = 0;         // misfired or overlapping ticks dropped
   HistogramSnapshot start_latency;   // ready -> start

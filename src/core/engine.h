@@ -60,7 +60,7 @@ struct ScheduleState {
 
 struct Counters {
   std::atomic<int64_t> started{0}, succeeded{0}, failed{0}, retried{0}, dead{0}, yielded{0},
-      timed_out{0}, rejected_results{0}, ticks_fired{0}, ticks_skipped{0};
+      timed_out{0}, rejected_results{0}, store_errors{0}, ticks_fired{0}, ticks_skipped{0};
 };
 
 struct Scheduler::Impl {
@@ -118,6 +118,9 @@ struct Scheduler::Impl {
   void worker_loop(std::stop_token stop, int index);
   void run_attempt(WorkerSlot& slot, const Lease& lease);
   void settle(const AttemptKey& key, const Outcome& outcome);
+  void count_settle_failure(const Status& s);
+  // Sleeps by the clock until `until` or until `stop` is requested.
+  void pause(std::stop_token stop, TimePoint until);
   // Fails the attempt with retry by backoff (or dead). False if the store refused the token.
   bool fail_attempt(const AttemptKey& key, std::string error, bool permanent);
   std::shared_ptr<const Handler> handler_for(const std::string& type);

@@ -266,6 +266,7 @@ SchedulerStats Scheduler::stats() const {
   s.yielded = c.yielded;
   s.timed_out = c.timed_out;
   s.rejected_results = c.rejected_results;
+  s.store_errors = c.store_errors;
   s.ticks_fired = c.ticks_fired;
   s.ticks_skipped = c.ticks_skipped;
   s.start_latency = impl_->start_latency.snapshot();

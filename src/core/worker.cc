@@ -16,6 +16,8 @@ namespace {
 // How long an idle worker sleeps at most before it looks again. Wake-ups come from the store;
 // this bound only limits the damage of a missed one.
 constexpr auto kIdleWait = std::chrono::seconds(5);
+// How long a worker waits before it claims again after the store failed.
+constexpr auto kStoreRetry = std::chrono::milliseconds(100);
 
 std::string DescribeException(std::exception_ptr e) {
   try {
@@ -54,7 +56,12 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
       for (size_t i : order) request.queues.push_back(selector->queues()[i].queue);
     }
     Result<std::vector<Lease>> leases = store->claim(request);
-    if (!leases.ok() || leases->empty()) {
+    if (!leases.ok()) {
+      counters.store_errors++;
+      pause(stop, clock.now() + kStoreRetry);
+      continue;
+    }
+    if (leases->empty()) {
       store->wait_for_work(options.queues, clock.now() + kIdleWait, stop);
       continue;
     }
@@ -65,6 +72,28 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
       }
       run_attempt(slot, *it);
     }
+  }
+}
+
+void Scheduler::Impl::pause(std::stop_token stop, TimePoint until) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::stop_callback wake(stop, [&] {
+    std::lock_guard lock(mu);
+    cv.notify_all();
+  });
+  std::unique_lock lock(mu);
+  while (!stop.stop_requested() && !clock.wait_until(cv, lock, until)) {
+  }
+}
+
+// A settle the store refused by the lease token is a rejected (late) result; any other failure
+// means the store could not record it: the lease will expire and the task be delivered again.
+void Scheduler::Impl::count_settle_failure(const Status& s) {
+  if (s.code() == StatusCode::kAborted || s.code() == StatusCode::kCancelled) {
+    counters.rejected_results++;
+  } else {
+    counters.store_errors++;
   }
 }
 
@@ -147,7 +176,7 @@ bool Scheduler::Impl::fail_attempt(const AttemptKey& key, std::string error, boo
   }
   Result<TaskState> state = store->fail(key.id, key.token, std::move(error), fo);
   if (!state.ok()) {
-    counters.rejected_results++;
+    count_settle_failure(state.status());
     return false;
   }
   counters.failed++;
@@ -168,7 +197,7 @@ void Scheduler::Impl::settle(const AttemptKey& key, const Outcome& outcome) {
       if (s.ok()) {
         counters.succeeded++;
       } else {
-        counters.rejected_results++;
+        count_settle_failure(s);
       }
       return;
     }
@@ -183,7 +212,7 @@ void Scheduler::Impl::settle(const AttemptKey& key, const Outcome& outcome) {
       if (s.ok()) {
         counters.yielded++;
       } else {
-        counters.rejected_results++;
+        count_settle_failure(s);
       }
       return;
     }
