@@ -22,7 +22,9 @@ build: deps
 	cmake --preset default >/dev/null
 	cmake --build --preset default -j $(JOBS)
 
-run: build
+run: deps
+	cmake --preset default >/dev/null
+	cmake --build --preset default -j $(JOBS) --target taskly_example
 	./build/default/examples/taskly_example
 
 test: test-default test-asan test-tsan
