@@ -17,18 +17,19 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Fails every `period`-th claim, complete and fail call with kUnavailable, and counts the
+// Fails every `period`-th claim, every `period`-th complete and every `period`-th fail with
+// kUnavailable (each counted apart, so every kind of call gets its faults), and counts the
 // settles it dropped.
 class FaultyStore : public StoreWrapper {
  public:
   FaultyStore(Store& target, int period) : StoreWrapper(target), period_(period) {}
 
   Result<std::vector<Lease>> claim(const ClaimRequest& request) override {
-    if (Inject()) return Unavailable();
+    if (Inject(claims_)) return Unavailable();
     return StoreWrapper::claim(request);
   }
   Status complete(const TaskId& id, uint64_t token, std::string result) override {
-    if (Inject()) {
+    if (Inject(completes_)) {
       dropped_settles++;
       return Unavailable();
     }
@@ -36,7 +37,7 @@ class FaultyStore : public StoreWrapper {
   }
   Result<TaskState> fail(const TaskId& id, uint64_t token, std::string error,
                          const FailOptions& options) override {
-    if (Inject()) {
+    if (Inject(fails_)) {
       dropped_settles++;
       return Unavailable();
     }
@@ -47,10 +48,10 @@ class FaultyStore : public StoreWrapper {
 
  private:
   static Status Unavailable() { return Status(StatusCode::kUnavailable, "injected fault"); }
-  bool Inject() { return ++calls_ % period_ == 0; }
+  bool Inject(std::atomic<int>& calls) { return ++calls % period_ == 0; }
 
   const int period_;
-  std::atomic<int> calls_{0};
+  std::atomic<int> claims_{0}, completes_{0}, fails_{0};
 };
 
 TEST(FaultyStoreTest, NoTaskIsLostWhenTheStoreFailsSomeCalls) {
