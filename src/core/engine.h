@@ -41,6 +41,8 @@ struct WorkerSlot {
   TaskId id;              // guarded by mu
   uint64_t token = 0;     // guarded by mu
   std::stop_source stop;  // guarded by mu; replaced once it has been requested
+  // Prefetched leases waiting for this worker (id, token): heartbeats cover them too.
+  std::vector<std::pair<TaskId, uint64_t>> waiting;  // guarded by mu
 
   // Requests the stop of attempt (id, token) if it is still this slot's.
   void stop_if(const TaskId& task, uint64_t lease_token);
@@ -117,8 +119,10 @@ struct Scheduler::Impl {
   // worker.cc
   void worker_loop(std::stop_token stop, int index);
   void run_attempt(WorkerSlot& slot, const Lease& lease);
+  void execute(WorkerSlot& slot, const Lease& lease, std::stop_token stop, TimePoint start);
   void settle(const AttemptKey& key, const Outcome& outcome);
   void count_settle_failure(const Status& s);
+  bool still_held(const Lease& lease);
   // Sleeps by the clock until `until` or until `stop` is requested.
   void pause(std::stop_token stop, TimePoint until);
   // Fails the attempt with retry by backoff (or dead). False if the store refused the token.

@@ -513,6 +513,49 @@ TEST_F(SchedulerTest, OverlapForbidSkipsAndReplaceCancels) {
   release.count_down();
 }
 
+TEST_F(SchedulerTest, PrefetchedTasksKeepTheirLeasesAndCancelledOnesNeverRun) {
+  Start({.slots = 1, .prefetch = 3, .lease = seconds(10)});
+  std::latch release(1);
+  std::mutex mu;
+  std::vector<std::string> ran;
+  scheduler_
+      ->handle("t",
+               [&](TaskContext& ctx) {
+                 if (ctx.payload() == "first") release.wait();
+                 std::lock_guard lock(mu);
+                 ran.push_back(ctx.payload());
+                 return Outcome::Success();
+               })
+      .ok();
+  scheduler_->set_queue("default", {}).ok();
+  scheduler_->pause_queue("default").ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
+  scheduler_->start().ok();
+  TaskId first = *scheduler_->enqueue({.type = "t", .payload = "first"});
+  TaskId second = *scheduler_->enqueue({.type = "t", .payload = "second"});
+  TaskId third = *scheduler_->enqueue({.type = "t", .payload = "third"});
+  scheduler_->resume_queue("default").ok();
+  // One claim took all three: the first runs, the other two wait in the worker.
+  ASSERT_TRUE(WaitState(third, TaskState::kActive));
+  ASSERT_TRUE(scheduler_->cancel(third).ok());
+  // Past the waiting leases' first expiry: heartbeats (every lease / 3) must have kept them.
+  // Step one second at a time and let the timer thread catch up (maintenance fires every
+  // second; timers fire in due order, so the earlier heartbeats have run by then).
+  for (int i = 0; i < 12; ++i) {
+    uint64_t fired = scheduler_->stats().timer_lateness.count();
+    clock_.advance(seconds(1));
+    ASSERT_TRUE(WaitFor([&] { return scheduler_->stats().timer_lateness.count() > fired; }));
+  }
+  release.count_down();
+  ASSERT_TRUE(WaitState(second, TaskState::kSucceeded));
+  EXPECT_EQ(StateOf(first), TaskState::kSucceeded);
+  EXPECT_EQ(StateOf(third), TaskState::kCancelled);
+  // The second task's lease was extended while it waited, so it was not redelivered.
+  EXPECT_EQ(scheduler_->get(second)->attempts, 1);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(ran, (std::vector<std::string>{"first", "second"}));
+}
+
 TEST_F(SchedulerTest, StopDrainsRunningTasks) {
   Start({.slots = 2});
   std::atomic<bool> finished{false};

@@ -65,14 +65,37 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
       store->wait_for_work(options.queues, clock.now() + kIdleWait, stop);
       continue;
     }
+    if (leases->size() > 1) {
+      std::lock_guard lock(slot.mu);
+      for (auto it = leases->begin() + 1; it != leases->end(); ++it) {
+        slot.waiting.emplace_back(it->task.id, it->token);
+      }
+    }
     for (auto it = leases->begin(); it != leases->end(); ++it) {
+      if (it != leases->begin()) {
+        std::lock_guard lock(slot.mu);
+        slot.waiting.erase(slot.waiting.begin());
+      }
       if (stop.stop_requested()) {
         hand_back(it, leases->cend());
+        std::lock_guard lock(slot.mu);
+        slot.waiting.clear();
         break;
       }
+      if (it != leases->begin() && !still_held(*it)) continue;
       run_attempt(slot, *it);
     }
   }
+}
+
+// A prefetched lease waits while the tasks before it run. Heartbeats cover it, but may have
+// missed it (a heartbeat runs every third of a lease); once half of it has gone, extend it
+// before running. False if the store refused (the task was cancelled, or the lease expired
+// and the task went elsewhere): skip it.
+bool Scheduler::Impl::still_held(const Lease& lease) {
+  if (clock.now() < lease.expires_at - options.lease / 2) return true;
+  Result<TimePoint> r = store->heartbeat(lease.task.id, lease.token, options.lease);
+  return r.ok() || r.status().code() == StatusCode::kUnavailable;
 }
 
 void Scheduler::Impl::pause(std::stop_token stop, TimePoint until) {
@@ -121,7 +144,22 @@ void Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease) {
     slot.token = lease.token;
     stop = slot.stop.get_token();
   }
-  if (cancelled_before_start(task.id)) slot.stop_if(task.id, lease.token);
+  // A task cancelled between its claim and now is settled in the store already: skip it.
+  if (!cancelled_before_start(task.id)) execute(slot, lease, stop, start);
+  {
+    std::lock_guard lock(slot.mu);
+    slot.busy = false;
+  }
+  if (--running_count == 0 && draining) {
+    std::lock_guard lock(running_mu);
+    running_cv.notify_all();
+  }
+}
+
+// Runs the handler of one attempt under its timeout, and settles the attempt.
+void Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::stop_token stop,
+                              TimePoint start) {
+  const Task& task = lease.task;
   AttemptKey key{task.id, lease.token, task.attempts, task.spec.max_attempts, task.spec.backoff};
 
   std::optional<TimePoint> deadline = task.spec.deadline;
@@ -157,14 +195,6 @@ void Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease) {
   // If the timeout fired first, the settle below is refused by the store (fencing).
   if (timeout_timer != kNoTimer) timers->cancel(timeout_timer);
   settle(key, *outcome);
-  {
-    std::lock_guard lock(slot.mu);
-    slot.busy = false;
-  }
-  if (--running_count == 0 && draining) {
-    std::lock_guard lock(running_mu);
-    running_cv.notify_all();
-  }
 }
 
 bool Scheduler::Impl::fail_attempt(const AttemptKey& key, std::string error, bool permanent) {
@@ -223,16 +253,22 @@ void Scheduler::Impl::settle(const AttemptKey& key, const Outcome& outcome) {
 // lease was lost (another worker may be running it now).
 void Scheduler::Impl::heartbeat_running() {
   for (auto& slot : slots) {
-    TaskId id;
-    uint64_t token = 0;
+    std::vector<std::pair<TaskId, uint64_t>> held;
+    bool busy;
     {
       std::lock_guard lock(slot->mu);
-      if (!slot->busy) continue;
-      id = slot->id;
-      token = slot->token;
+      busy = slot->busy;
+      if (busy) held.emplace_back(slot->id, slot->token);
+      held.insert(held.end(), slot->waiting.begin(), slot->waiting.end());
     }
-    Result<TimePoint> r = store->heartbeat(id, token, options.lease);
-    if (!r.ok() && r.status().code() != StatusCode::kUnavailable) slot->stop_if(id, token);
+    for (size_t i = 0; i < held.size(); ++i) {
+      const auto& [id, token] = held[i];
+      Result<TimePoint> r = store->heartbeat(id, token, options.lease);
+      // A refused waiting lease is skipped when its turn comes (still_held()).
+      if (busy && i == 0 && !r.ok() && r.status().code() != StatusCode::kUnavailable) {
+        slot->stop_if(id, token);
+      }
+    }
   }
 }
 
