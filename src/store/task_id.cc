@@ -17,7 +17,25 @@ void Encode(uint64_t value, int chars, char* out) {
   }
 }
 
+int DecodeChar(char c) {
+  for (int i = 0; i < 32; ++i) {
+    if (kAlphabet[i] == c) return i;
+  }
+  return -1;
+}
+
 }  // namespace
+
+std::optional<uint32_t> TaskIdGenerator::CounterOf(std::string_view id) {
+  if (id.size() != kTimeChars + kCounterChars) return std::nullopt;
+  uint32_t counter = 0;
+  for (char c : id.substr(kTimeChars)) {
+    int v = DecodeChar(c);
+    if (v < 0) return std::nullopt;
+    counter = (counter << 5) | static_cast<uint32_t>(v);
+  }
+  return counter;
+}
 
 std::string TaskIdGenerator::next(TimePoint now) {
   auto ms = static_cast<uint64_t>(

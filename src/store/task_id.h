@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "taskly/clock.h"
 
@@ -15,6 +17,10 @@ namespace taskly {
 class TaskIdGenerator {
  public:
   std::string next(TimePoint now);
+
+  // The counter part of an id this class made (consecutive ids have consecutive counters,
+  // modulo 2^30), or nullopt if `id` is not shaped like one.
+  static std::optional<uint32_t> CounterOf(std::string_view id);
 
  private:
   uint64_t last_ms_ = 0;

@@ -84,6 +84,9 @@ class MemoryStore final : public Store {
   void set_state(Record& r, TaskState s, TimePoint now);
   void make_pending(Record& r, TimePoint now, bool new_seq);
   Record* find(const TaskId& id);
+  void index_id(Record& r);
+  void unindex_id(const Record& r);
+  void grow_id_index();
   Record& at(uint32_t slot) { return records_[slot / kChunk][slot % kChunk]; }
   Record& allocate();
   void release(Record& r);
@@ -112,14 +115,20 @@ class MemoryStore final : public Store {
   uint64_t next_seq_ = 0;            // guarded by mu_
   uint64_t next_finish_ = 0;         // guarded by mu_
   // Records live in fixed chunks (stable addresses, few allocations); slots freed by retention
-  // are reused. tasks_ maps ids to slots. A lease token is (slot << 32 | claims of that task),
-  // so settling a lease finds its record without hashing the id, and tokens of one task still
-  // increase with every claim.
+  // are reused. by_counter_ finds a slot by id (below). A lease token is (slot << 32 | claims of
+  // that task), so settling a lease finds its record without hashing the id, and tokens of one task
+  // still increase with every claim.
   static constexpr uint32_t kChunk = 4096;
-  std::vector<std::unique_ptr<Record[]>> records_;      // guarded by mu_
-  std::vector<uint32_t> free_slots_;                    // guarded by mu_
-  uint32_t next_slot_ = 0;                              // guarded by mu_
-  std::unordered_map<TaskId, uint32_t> tasks_;          // guarded by mu_
+  std::vector<std::unique_ptr<Record[]>> records_;  // guarded by mu_
+  std::vector<uint32_t> free_slots_;                // guarded by mu_
+  uint32_t next_slot_ = 0;                          // guarded by mu_
+  // Finding a record by id without hashing: ids carry a counter that grows by one per id, so
+  // live ids map to slots through a direct-mapped table indexed by counter modulo its size
+  // (kept at least twice the live count). An id whose entry is taken by a newer one moves to
+  // overflow_; it only happens to tasks that live while the table's size in newer ids arrive.
+  std::vector<uint32_t> by_counter_;                    // slot + 1, 0 = empty; guarded by mu_
+  std::unordered_map<TaskId, uint32_t> overflow_;       // guarded by mu_
+  size_t live_ = 0;                                     // guarded by mu_
   std::unordered_map<std::string, QueueState> queues_;  // guarded by mu_
   ByTime scheduled_;                                    // by scheduled_for
   ByTime leases_;                                       // by lease expiry
@@ -208,8 +217,58 @@ void MemoryStore::make_pending(Record& r, TimePoint now, bool new_seq) {
 }
 
 Record* MemoryStore::find(const TaskId& id) {
-  auto it = tasks_.find(id);
-  return it == tasks_.end() ? nullptr : &at(it->second);
+  std::optional<uint32_t> counter = TaskIdGenerator::CounterOf(id);
+  if (!counter || by_counter_.empty()) return nullptr;
+  if (uint32_t e = by_counter_[*counter & (by_counter_.size() - 1)]; e != 0) {
+    Record& r = at(e - 1);
+    if (r.task.id == id) return &r;
+  }
+  if (overflow_.empty()) return nullptr;
+  auto it = overflow_.find(id);
+  return it == overflow_.end() ? nullptr : &at(it->second);
+}
+
+// REQUIRES: r is live and has its id.
+void MemoryStore::index_id(Record& r) {
+  if (2 * (live_ + 1) > by_counter_.size()) {
+    grow_id_index();  // enters every live record, r included
+    return;
+  }
+  uint32_t& e = by_counter_[*TaskIdGenerator::CounterOf(r.task.id) & (by_counter_.size() - 1)];
+  if (e != 0) overflow_.emplace(at(e - 1).task.id, e - 1);
+  e = r.slot + 1;
+  live_++;
+}
+
+void MemoryStore::unindex_id(const Record& r) {
+  uint32_t& e = by_counter_[*TaskIdGenerator::CounterOf(r.task.id) & (by_counter_.size() - 1)];
+  if (e == r.slot + 1) {
+    e = 0;
+  } else {
+    overflow_.erase(r.task.id);
+  }
+  live_--;
+}
+
+// Doubles the table and enters every live record again, oldest first, so that on a collision
+// the newest holds the table entry.
+void MemoryStore::grow_id_index() {
+  by_counter_.assign(std::max<size_t>(1024, by_counter_.size() * 2), 0);
+  overflow_.clear();
+  std::vector<Record*> live;
+  live.reserve(live_);
+  for (uint32_t slot = 0; slot < next_slot_; ++slot) {
+    if (at(slot).live) live.push_back(&at(slot));
+  }
+  std::sort(live.begin(), live.end(),
+            [](const Record* a, const Record* b) { return a->task.id < b->task.id; });
+  live_ = 0;
+  for (Record* r : live) {
+    uint32_t& e = by_counter_[*TaskIdGenerator::CounterOf(r->task.id) & (by_counter_.size() - 1)];
+    if (e != 0) overflow_.emplace(at(e - 1).task.id, e - 1);
+    e = r->slot + 1;
+    live_++;
+  }
 }
 
 Record& MemoryStore::allocate() {
@@ -291,8 +350,8 @@ Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec
     }
     TaskId id = ids_.next(now);
     Record& r = allocate();
-    tasks_.emplace(id, r.slot);
     r.task.id = id;
+    index_id(r);
     r.task.spec = spec;
     r.task.seq = ++next_seq_;
     r.task.enqueued_at = now;
@@ -363,7 +422,7 @@ void MemoryStore::erase(Record& r) {
     auto it = unique_.find(r.task.spec.unique_key);
     if (it != unique_.end() && it->second == &r) unique_.erase(it);
   }
-  tasks_.erase(r.task.id);
+  unindex_id(r);
   release(r);
 }
 
@@ -562,8 +621,10 @@ Result<TaskPage> MemoryStore::list(const TaskFilter& f, const PageRequest& page)
   }
   std::vector<const Task*> hits;
   std::lock_guard lock(mu_);
-  for (const auto& [id, slot] : tasks_) {
+  for (uint32_t slot = 0; slot < next_slot_; ++slot) {
+    if (!at(slot).live) continue;
     const Task& t = at(slot).task;
+    const TaskId& id = t.id;
     if (!page.after.empty() && id <= page.after) continue;
     if (f.state && t.state != *f.state) continue;
     if (!f.queue.empty() && t.spec.queue != f.queue) continue;
