@@ -1,16 +1,18 @@
 // store_memory_bench: what a pending task costs the memory store.
 //
-// (a) Heap bytes per pending task with an empty payload (type "noop", queue "default"): the
-//     mallinfo2() delta (small chunks + mmapped ones, malloc's own chunk overhead included)
-//     across enqueueing N tasks (argv[1], default 1,000,000) in batches of 1000 into a fresh
-//     store, divided by N. The store, the specs and the batch buffers exist before the first
-//     reading, so the delta is the tasks and the store's indexes only.
+// (a) Memory per pending task with an empty payload (type "noop", queue "default"): the growth
+//     of the resident set (every page the process touched: malloc's heap and the store's own
+//     mappings alike) across enqueueing N tasks (argv[1], default 1,000,000) in batches of 1000
+//     into a fresh store, divided by N. Each measurement runs in a forked child, so no memory
+//     freed by an earlier round is reused. The store, the specs and the batch buffers exist
+//     before the first reading, so the growth is the tasks and the store's indexes only.
 // (b) The same with a 100-byte payload, minus the 100 payload bytes: what the payload costs
 //     beyond its own bytes (its allocation) shows up here.
 // (c) Batch enqueue time per task, the median of `rounds` (argv[2], default 3) fresh stores.
 //
 // Prints `RESULT <name> <value> <unit>` lines.
-#include <malloc.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -42,9 +44,12 @@ void Result(const char* name, double value, const char* unit) {
   std::exit(1);
 }
 
-int64_t HeapBytes() {
-  const struct mallinfo2 m = mallinfo2();
-  return static_cast<int64_t>(m.uordblks + m.hblkhd);
+int64_t ResidentBytes() {
+  long pages = 0, resident = 0;
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr || std::fscanf(f, "%ld %ld", &pages, &resident) != 2) Die("read statm");
+  std::fclose(f);
+  return static_cast<int64_t>(resident) * sysconf(_SC_PAGESIZE);
 }
 
 struct Measurement {
@@ -62,16 +67,37 @@ Measurement Fill(int64_t n, const std::string& payload) {
   // The first task creates the queue; it is enqueued before the first reading and not counted.
   if (!store->enqueue(std::span(specs.data(), 1)).ok()) Die("enqueue failed");
 
-  int64_t before = HeapBytes();
+  int64_t before = ResidentBytes();
   auto start = Clock::now();
   for (int64_t done = 1; done < n; done += kBatch) {
     size_t size = static_cast<size_t>(std::min(kBatch, n - done));
     if (!store->enqueue(std::span(specs.data(), size)).ok()) Die("enqueue failed");
   }
   double ns = Ns(Clock::now() - start).count();
-  int64_t after = HeapBytes();
+  int64_t after = ResidentBytes();
   double added = static_cast<double>(n - 1);
   return {static_cast<double>(after - before) / added, ns / added};
+}
+
+// Fill() in a forked child, so the parent's freed memory cannot hide the child's growth.
+Measurement FillInChild(int64_t n, const std::string& payload) {
+  int fds[2];
+  if (pipe(fds) != 0) Die("pipe");
+  pid_t pid = fork();
+  if (pid < 0) Die("fork");
+  if (pid == 0) {
+    Measurement m = Fill(n, payload);
+    if (write(fds[1], &m, sizeof m) != sizeof m) _exit(1);
+    _exit(0);
+  }
+  close(fds[1]);
+  Measurement m{};
+  bool got = read(fds[0], &m, sizeof m) == sizeof m;
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!got || !WIFEXITED(status) || WEXITSTATUS(status) != 0) Die("measuring child failed");
+  return m;
 }
 
 double Median(std::vector<double> v) {
@@ -92,13 +118,13 @@ int main(int argc, char** argv) {
   std::vector<double> bytes;
   std::vector<double> ns;
   for (int r = 0; r < rounds; ++r) {
-    Measurement m = Fill(n, "");
+    Measurement m = FillInChild(n, "");
     bytes.push_back(m.bytes_per_task);
     ns.push_back(m.ns_per_task);
     std::printf("  round %d empty payload: %.1f bytes/task, %.1f ns/task enqueue\n", r + 1,
                 m.bytes_per_task, m.ns_per_task);
   }
-  Measurement with_payload = Fill(n, std::string(kPayloadBytes, 'x'));
+  Measurement with_payload = FillInChild(n, std::string(kPayloadBytes, 'x'));
   std::printf("  100-byte payload: %.1f bytes/task (payload included)\n",
               with_payload.bytes_per_task);
 

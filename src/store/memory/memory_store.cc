@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "core/token_bucket.h"
+#include "store/memory/huge_page_array.h"
 #include "store/task_id.h"
 #include "taskly/store.h"
 
@@ -87,7 +88,7 @@ class MemoryStore final : public Store {
   void index_id(Record& r);
   void unindex_id(const Record& r);
   void grow_id_index();
-  Record& at(uint32_t slot) { return records_[slot / kChunk][slot % kChunk]; }
+  Record& at(uint32_t slot) { return (*records_[slot / kChunk])[slot % kChunk]; }
   Record& allocate();
   void release(Record& r);
   // The active record for (id, token), or the status a stale settle gets.
@@ -118,10 +119,10 @@ class MemoryStore final : public Store {
   // are reused. by_counter_ finds a slot by id (below). A lease token is (slot << 32 | claims of
   // that task), so settling a lease finds its record without hashing the id, and tokens of one task
   // still increase with every claim.
-  static constexpr uint32_t kChunk = 4096;
-  std::vector<std::unique_ptr<Record[]>> records_;  // guarded by mu_
-  std::vector<uint32_t> free_slots_;                // guarded by mu_
-  uint32_t next_slot_ = 0;                          // guarded by mu_
+  static constexpr uint32_t kChunk = (uint32_t{4} << 20) / sizeof(Record);  // in 4 MiB
+  std::vector<std::unique_ptr<HugePageArray<Record, kChunk>>> records_;     // guarded by mu_
+  std::vector<uint32_t> free_slots_;                                        // guarded by mu_
+  uint32_t next_slot_ = 0;                                                  // guarded by mu_
   // Finding a record by id without hashing: ids carry a counter that grows by one per id, so
   // live ids map to slots through a direct-mapped table indexed by counter modulo its size
   // (kept at least twice the live count). An id whose entry is taken by a newer one moves to
@@ -278,7 +279,8 @@ Record& MemoryStore::allocate() {
     free_slots_.pop_back();
   } else {
     slot = next_slot_++;
-    if (slot / kChunk == records_.size()) records_.push_back(std::make_unique<Record[]>(kChunk));
+    if (slot / kChunk == records_.size())
+      records_.push_back(std::make_unique<HugePageArray<Record, kChunk>>());
   }
   Record& r = at(slot);
   r.slot = slot;
