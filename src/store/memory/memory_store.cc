@@ -94,6 +94,7 @@ class MemoryStore final : public Store {
   // The active record for (id, token), or the status a stale settle gets.
   Result<Record*> find_lease(const TaskId& id, uint64_t token);
   std::optional<EnqueueResult> duplicate_of(const TaskSpec& spec, TimePoint now);
+  void enqueue_locked(const TaskSpec& spec, TimePoint now, std::vector<EnqueueResult>& out);
   void promote_due(TimePoint now, MaintenanceReport* report);
   void expire_deadlines(TimePoint now, MaintenanceReport* report);
   void expire(Record& r, TimePoint now);
@@ -343,36 +344,46 @@ Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec
   }
   std::vector<EnqueueResult> out;
   out.reserve(specs.size());
-  std::lock_guard lock(mu_);
-  TimePoint now = clock_.now();
-  for (const TaskSpec& spec : specs) {
-    if (auto dup = duplicate_of(spec, now)) {
-      out.push_back(std::move(*dup));
-      continue;
+  // Each task is enqueued atomically, the batch is not: the lock is taken for a group of tasks
+  // at a time, so claimers are not held up behind a large batch.
+  constexpr size_t kGroup = 64;
+  for (size_t from = 0; from < specs.size(); from += kGroup) {
+    std::lock_guard lock(mu_);
+    TimePoint now = clock_.now();
+    for (const TaskSpec& spec : specs.subspan(from, std::min(kGroup, specs.size() - from))) {
+      enqueue_locked(spec, now, out);
     }
-    TaskId id = ids_.next(now);
-    Record& r = allocate();
-    r.task.id = id;
-    index_id(r);
-    r.task.spec = spec;
-    r.task.seq = ++next_seq_;
-    r.task.enqueued_at = now;
-    r.queue = &queue(spec.queue, now);
-    if (spec.run_at && *spec.run_at > now) {
-      r.task.state = TaskState::kScheduled;
-      r.task.scheduled_for = *spec.run_at;
-      index(r);
-    } else {
-      r.task.state = TaskState::kPending;
-      r.task.ready_at = now;
-      index(r);
-    }
-    if (!spec.unique_key.empty()) unique_[spec.unique_key] = &r;
-    if (spec.tick_due) ticks_[spec.schedule_id] = {*spec.tick_due, id};
-    out.push_back(EnqueueResult{std::move(id), true});
+    notify_work();
   }
-  notify_work();
   return out;
+}
+
+void MemoryStore::enqueue_locked(const TaskSpec& spec, TimePoint now,
+                                 std::vector<EnqueueResult>& out) {
+  if (auto dup = duplicate_of(spec, now)) {
+    out.push_back(std::move(*dup));
+    return;
+  }
+  TaskId id = ids_.next(now);
+  Record& r = allocate();
+  r.task.id = id;
+  index_id(r);
+  r.task.spec = spec;
+  r.task.seq = ++next_seq_;
+  r.task.enqueued_at = now;
+  r.queue = &queue(spec.queue, now);
+  if (spec.run_at && *spec.run_at > now) {
+    r.task.state = TaskState::kScheduled;
+    r.task.scheduled_for = *spec.run_at;
+    index(r);
+  } else {
+    r.task.state = TaskState::kPending;
+    r.task.ready_at = now;
+    index(r);
+  }
+  if (!spec.unique_key.empty()) unique_[spec.unique_key] = &r;
+  if (spec.tick_due) ticks_[spec.schedule_id] = {*spec.tick_due, id};
+  out.push_back(EnqueueResult{std::move(id), true});
 }
 
 void MemoryStore::promote_due(TimePoint now, MaintenanceReport* report) {
