@@ -1,6 +1,8 @@
 #include "store/task_id.h"
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 
 namespace taskly {
 namespace {
@@ -17,12 +19,14 @@ void Encode(uint64_t value, int chars, char* out) {
   }
 }
 
-int DecodeChar(char c) {
-  for (int i = 0; i < 32; ++i) {
-    if (kAlphabet[i] == c) return i;
-  }
-  return -1;
-}
+// Character -> value in kAlphabet, or -1.
+constexpr std::array<int8_t, 256> kDecode = [] {
+  std::array<int8_t, 256> table{};
+  table.fill(-1);
+  for (int i = 0; i < 32; ++i)
+    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  return table;
+}();
 
 }  // namespace
 
@@ -30,7 +34,7 @@ std::optional<uint32_t> TaskIdGenerator::CounterOf(std::string_view id) {
   if (id.size() != kTimeChars + kCounterChars) return std::nullopt;
   uint32_t counter = 0;
   for (char c : id.substr(kTimeChars)) {
-    int v = DecodeChar(c);
+    int v = kDecode[static_cast<unsigned char>(c)];
     if (v < 0) return std::nullopt;
     counter = (counter << 5) | static_cast<uint32_t>(v);
   }

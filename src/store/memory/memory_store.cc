@@ -252,24 +252,25 @@ void MemoryStore::unindex_id(const Record& r) {
   live_--;
 }
 
-// Doubles the table and enters every live record again, oldest first, so that on a collision
-// the newest holds the table entry.
+// Doubles the table and enters every live record again; on a collision the newer id (ids sort
+// by creation) keeps the table entry and the older goes to overflow_.
 void MemoryStore::grow_id_index() {
   by_counter_.assign(std::max<size_t>(1024, by_counter_.size() * 2), 0);
   overflow_.clear();
-  std::vector<Record*> live;
-  live.reserve(live_);
-  for (uint32_t slot = 0; slot < next_slot_; ++slot) {
-    if (at(slot).live) live.push_back(&at(slot));
-  }
-  std::sort(live.begin(), live.end(),
-            [](const Record* a, const Record* b) { return a->task.id < b->task.id; });
   live_ = 0;
-  for (Record* r : live) {
-    uint32_t& e = by_counter_[*TaskIdGenerator::CounterOf(r->task.id) & (by_counter_.size() - 1)];
-    if (e != 0) overflow_.emplace(at(e - 1).task.id, e - 1);
-    e = r->slot + 1;
+  for (uint32_t slot = 0; slot < next_slot_; ++slot) {
+    Record& r = at(slot);
+    if (!r.live) continue;
     live_++;
+    uint32_t& e = by_counter_[*TaskIdGenerator::CounterOf(r.task.id) & (by_counter_.size() - 1)];
+    if (e == 0) {
+      e = slot + 1;
+      continue;
+    }
+    Record& other = at(e - 1);
+    Record& older = other.task.id < r.task.id ? other : r;
+    overflow_.emplace(older.task.id, older.slot);
+    if (&older == &other) e = slot + 1;
   }
 }
 
