@@ -136,6 +136,15 @@ class Store {
   virtual Result<TimePoint> heartbeat(const TaskId& id, uint64_t token, Duration lease) = 0;
   // Active -> succeeded, storing `result`.
   virtual Status complete(const TaskId& id, uint64_t token, std::string result) = 0;
+  // complete() for each item, independently (one refused item does not affect the others);
+  // one status per item, in order. Backends override it to do the batch in one round trip or
+  // one lock; the default calls complete() for each.
+  struct Completion {
+    TaskId id;
+    uint64_t token = 0;
+    std::string result;
+  };
+  virtual std::vector<Status> complete_batch(std::span<Completion> items);
   // Active -> scheduled (retry) or pending (retry now) or dead (attempts spent or permanent).
   // Returns the state the task went to.
   virtual Result<TaskState> fail(const TaskId& id, uint64_t token, std::string error,

@@ -44,6 +44,9 @@ class StoreWrapper : public Store {
   Status complete(const TaskId& id, uint64_t token, std::string result) override {
     return target_.complete(id, token, std::move(result));
   }
+  std::vector<Status> complete_batch(std::span<Completion> items) override {
+    return target_.complete_batch(items);
+  }
   Result<TaskState> fail(const TaskId& id, uint64_t token, std::string error,
                          const FailOptions& options) override {
     return target_.fail(id, token, std::move(error), options);

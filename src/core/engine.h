@@ -43,6 +43,9 @@ struct WorkerSlot {
   std::stop_source stop;  // guarded by mu; replaced once it has been requested
   // Prefetched leases waiting for this worker (id, token): heartbeats cover them too.
   std::vector<std::pair<TaskId, uint64_t>> waiting;  // guarded by mu
+  // Successes of a prefetched batch not yet recorded; only the slot's worker touches these.
+  std::vector<Store::Completion> done;
+  SteadyPoint oldest_done{};
 
   // Requests the stop of attempt (id, token) if it is still this slot's.
   void stop_if(const TaskId& task, uint64_t lease_token);
@@ -120,7 +123,9 @@ struct Scheduler::Impl {
   void worker_loop(std::stop_token stop, int index);
   void run_attempt(WorkerSlot& slot, const Lease& lease);
   void execute(WorkerSlot& slot, const Lease& lease, std::stop_token stop, TimePoint start);
-  void settle(const AttemptKey& key, const Outcome& outcome);
+  // With `batch`, a success is kept in batch->done for flush_done() instead of recorded now.
+  void settle(const AttemptKey& key, const Outcome& outcome, WorkerSlot* batch);
+  void flush_done(WorkerSlot& slot);
   void count_settle_failure(const Status& s);
   bool still_held(const Lease& lease);
   // Sleeps by the clock until `until` or until `stop` is requested.

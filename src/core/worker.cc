@@ -16,6 +16,8 @@ namespace {
 // How long an idle worker sleeps at most before it looks again. Wake-ups come from the store;
 // this bound only limits the damage of a missed one.
 constexpr auto kIdleWait = std::chrono::seconds(5);
+// The longest a success of a prefetched batch waits to be recorded with the next ones.
+constexpr auto kMaxSettleDelay = std::chrono::milliseconds(1);
 // How long a worker waits before it claims again after the store failed.
 constexpr auto kStoreRetry = std::chrono::milliseconds(100);
 
@@ -84,8 +86,28 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
       }
       if (it != leases->begin() && !still_held(*it)) continue;
       run_attempt(slot, *it);
+      // Successes of a prefetched batch are recorded together, but never held back long: a
+      // recorded success is what a crash cannot undo.
+      if (!slot.done.empty() &&
+          (it + 1 == leases->end() || clock.steady_now() - slot.oldest_done > kMaxSettleDelay)) {
+        flush_done(slot);
+      }
+    }
+    flush_done(slot);  // before the worker may sleep
+  }
+}
+
+void Scheduler::Impl::flush_done(WorkerSlot& slot) {
+  if (slot.done.empty()) return;
+  std::vector<Status> statuses = store->complete_batch(slot.done);
+  for (const Status& s : statuses) {
+    if (s.ok()) {
+      counters.succeeded++;
+    } else {
+      count_settle_failure(s);
     }
   }
+  slot.done.clear();
 }
 
 // A prefetched lease waits while the tasks before it run. Heartbeats cover it, but may have
@@ -194,7 +216,7 @@ void Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::stop_to
   if (!task.spec.schedule_id.empty()) record_run(task.spec.schedule_id, ran);
   // If the timeout fired first, the settle below is refused by the store (fencing).
   if (timeout_timer != kNoTimer) timers->cancel(timeout_timer);
-  settle(key, *outcome);
+  settle(key, *outcome, options.prefetch > 1 ? &slot : nullptr);
 }
 
 bool Scheduler::Impl::fail_attempt(const AttemptKey& key, std::string error, bool permanent) {
@@ -220,9 +242,14 @@ bool Scheduler::Impl::fail_attempt(const AttemptKey& key, std::string error, boo
 
 // Settles an attempt with the store under its lease token. An attempt that already timed out or
 // was cancelled is refused by the store and counted as a rejected result.
-void Scheduler::Impl::settle(const AttemptKey& key, const Outcome& outcome) {
+void Scheduler::Impl::settle(const AttemptKey& key, const Outcome& outcome, WorkerSlot* batch) {
   switch (outcome.kind()) {
     case Outcome::Kind::kSuccess: {
+      if (batch != nullptr) {
+        if (batch->done.empty()) batch->oldest_done = clock.steady_now();
+        batch->done.push_back({key.id, key.token, outcome.text()});
+        return;
+      }
       Status s = store->complete(key.id, key.token, outcome.text());
       if (s.ok()) {
         counters.succeeded++;

@@ -11,4 +11,11 @@ Result<EnqueueResult> Store::enqueue_one(const TaskSpec& spec) {
   return std::move(r->front());
 }
 
+std::vector<Status> Store::complete_batch(std::span<Completion> items) {
+  std::vector<Status> out;
+  out.reserve(items.size());
+  for (Completion& c : items) out.push_back(complete(c.id, c.token, std::move(c.result)));
+  return out;
+}
+
 }  // namespace taskly

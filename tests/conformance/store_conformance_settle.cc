@@ -23,6 +23,29 @@ TEST_P(StoreConformance, CompleteStoresTheResult) {
   EXPECT_TRUE(Claim({"q"}, 5).empty());
 }
 
+TEST_P(StoreConformance, CompleteBatchSettlesEachItemOnItsOwn) {
+  TaskId a = Enqueue(Spec("q"));
+  TaskId b = Enqueue(Spec("q"));
+  std::vector<Lease> l = Claim({"q"}, 2);
+  ASSERT_EQ(l.size(), 2u);
+  std::vector<Store::Completion> items = {
+      {a, l[0].token, "ra"},
+      {b, l[1].token + 1, "stale"},  // a token never issued: refused
+      {"0000000000ZZZZZ", 1, ""},    // unknown task
+      {b, l[1].token, "rb"},
+  };
+  std::vector<Status> statuses = store_->complete_batch(items);
+  ASSERT_EQ(statuses.size(), 4u);
+  EXPECT_TRUE(statuses[0].ok());
+  EXPECT_EQ(statuses[1].code(), StatusCode::kAborted);
+  EXPECT_EQ(statuses[2].code(), StatusCode::kNotFound);
+  EXPECT_TRUE(statuses[3].ok());
+  EXPECT_EQ(Get(a).result, "ra");
+  EXPECT_EQ(Get(b).result, "rb");
+  EXPECT_EQ(Get(b).state, TaskState::kSucceeded);
+  EXPECT_EQ(QueueOf("q").succeeded, 2);
+}
+
 TEST_P(StoreConformance, FailWithFutureRetryAtSchedulesTheRetry) {
   TaskId id = Enqueue(Spec("q"));
   std::vector<Lease> l = Claim({"q"});

@@ -65,6 +65,7 @@ class MemoryStore final : public Store {
                      std::stop_token stop) override;
   Result<TimePoint> heartbeat(const TaskId& id, uint64_t token, Duration lease) override;
   Status complete(const TaskId& id, uint64_t token, std::string result) override;
+  std::vector<Status> complete_batch(std::span<Completion> items) override;
   Result<TaskState> fail(const TaskId& id, uint64_t token, std::string error,
                          const FailOptions& options) override;
   Status yield(const TaskId& id, uint64_t token, std::string checkpoint) override;
@@ -95,6 +96,7 @@ class MemoryStore final : public Store {
   Result<Record*> find_lease(const TaskId& id, uint64_t token);
   std::optional<EnqueueResult> duplicate_of(const TaskSpec& spec, TimePoint now);
   void enqueue_locked(const TaskSpec& spec, TimePoint now, std::vector<EnqueueResult>& out);
+  Status complete_locked(const TaskId& id, uint64_t token, std::string result, TimePoint now);
   void promote_due(TimePoint now, MaintenanceReport* report);
   void expire_deadlines(TimePoint now, MaintenanceReport* report);
   void expire(Record& r, TimePoint now);
@@ -543,14 +545,31 @@ Result<TimePoint> MemoryStore::heartbeat(const TaskId& id, uint64_t token, Durat
 
 Status MemoryStore::complete(const TaskId& id, uint64_t token, std::string result) {
   std::lock_guard lock(mu_);
+  TimePoint now = clock_.now();
+  Status s = complete_locked(id, token, std::move(result), now);
+  apply_retention(now, nullptr);
+  return s;
+}
+
+std::vector<Status> MemoryStore::complete_batch(std::span<Completion> items) {
+  std::vector<Status> out;
+  out.reserve(items.size());
+  std::lock_guard lock(mu_);
+  TimePoint now = clock_.now();
+  for (Completion& c : items)
+    out.push_back(complete_locked(c.id, c.token, std::move(c.result), now));
+  apply_retention(now, nullptr);
+  return out;
+}
+
+Status MemoryStore::complete_locked(const TaskId& id, uint64_t token, std::string result,
+                                    TimePoint now) {
   Result<Record*> found = find_lease(id, token);
   if (!found.ok()) return found.status();
   Record& r = **found;
   unindex(r);
   r.task.result = std::move(result);
-  TimePoint now = clock_.now();
   set_state(r, TaskState::kSucceeded, now);
-  apply_retention(now, nullptr);
   return Status();
 }
 
