@@ -1,7 +1,8 @@
-// A fixed array of N values in its own memory mapping, advised to use transparent huge pages:
+// Room for N values in its own memory mapping, advised to use transparent huge pages:
 // a store holding a million tasks touches most of a gigabyte, and with 4 KiB pages the page
 // faults of first touch cost more than the rest of an enqueue. The mapping is aligned to and
-// sized in whole 2 MiB pages, so no memory is lost to alignment.
+// sized in whole 2 MiB pages, so no memory is lost to alignment. Values are constructed one at a
+// time, in index order (construct_next()), so pages no value has reached are never touched.
 //
 // Thread-safety: none; the owner serializes access.
 #pragma once
@@ -34,19 +35,23 @@ class HugePageArray {
       munmap(reinterpret_cast<void*>(aligned + kBytes), end - (aligned + kBytes));
     items_ = reinterpret_cast<T*>(aligned);
     (void)madvise(items_, kBytes, MADV_HUGEPAGE);  // advice: without it, only more faults
-    std::uninitialized_value_construct_n(items_, N);
   }
   ~HugePageArray() {
-    std::destroy_n(items_, N);
+    std::destroy_n(items_, constructed_);
     munmap(items_, kBytes);
   }
   HugePageArray(const HugePageArray&) = delete;
   HugePageArray& operator=(const HugePageArray&) = delete;
 
+  // REQUIRES: i < constructed().
   T& operator[](size_t i) { return items_[i]; }
+  size_t constructed() const { return constructed_; }
+  // Value-constructs the next value. REQUIRES: constructed() < N.
+  void construct_next() { new (items_ + constructed_++) T(); }
 
  private:
   T* items_;
+  size_t constructed_ = 0;
 };
 
 }  // namespace taskly

@@ -283,8 +283,10 @@ Record& MemoryStore::allocate() {
     free_slots_.pop_back();
   } else {
     slot = next_slot_++;
-    if (slot / kChunk == records_.size())
+    if (slot / kChunk == records_.size()) {
       records_.push_back(std::make_unique<HugePageArray<Record, kChunk>>());
+    }
+    records_.back()->construct_next();  // new slots are handed out in order within a chunk
   }
   Record& r = at(slot);
   r.slot = slot;
