@@ -192,11 +192,13 @@ void Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::stop_to
     // The timeout is recorded at once, whatever the handler does next: the attempt fails under
     // its lease token, so the handler's late result will be refused by the store.
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(task.spec.timeout).count();
+    // Recorded first, then the stop requested: a handler that stops at once must find its
+    // attempt already settled as timed out, not settle it with its own result.
     timeout_timer = timers->schedule(due, [this, &slot, key, ms] {
-      slot.stop_if(key.id, key.token);
       if (fail_attempt(key, "timed out after " + std::to_string(ms) + " ms", false)) {
         counters.timed_out++;
       }
+      slot.stop_if(key.id, key.token);
     });
   }
 
