@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <stop_token>
 
 namespace taskly {
 
@@ -40,9 +41,9 @@ class Clock {
   virtual bool wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
                           TimePoint deadline) = 0;
 
-  // Blocks the caller until `deadline` (by this clock). Used by benchmarks and examples, never
-  // by tests to wait for timers.
-  void sleep_until(TimePoint deadline);
+  // Blocks the caller until `deadline` (by this clock) or until `stop` is requested. Returns
+  // true if the deadline was reached.
+  bool sleep_until(TimePoint deadline, std::stop_token stop = {});
 };
 
 // The process-wide real clock (system_clock and steady_clock). Never destroyed.

@@ -128,8 +128,6 @@ struct Scheduler::Impl {
   void flush_done(WorkerSlot& slot);
   void count_settle_failure(const Status& s);
   bool still_held(const Lease& lease);
-  // Sleeps by the clock until `until` or until `stop` is requested.
-  void pause(std::stop_token stop, TimePoint until);
   // Fails the attempt with retry by backoff (or dead). False if the store refused the token.
   bool fail_attempt(const AttemptKey& key, std::string error, bool permanent);
   std::shared_ptr<const Handler> handler_for(const std::string& type);

@@ -3,8 +3,6 @@
 // its lease token. The store is the arbiter of every race: a timeout, a cancel and the handler's
 // own result all settle with the same token, and only the first wins.
 
-#include <unistd.h>
-
 #include <exception>
 
 #include "core/backoff.h"
@@ -60,7 +58,7 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
     Result<std::vector<Lease>> leases = store->claim(request);
     if (!leases.ok()) {
       counters.store_errors++;
-      pause(stop, clock.now() + kStoreRetry);
+      clock.sleep_until(clock.now() + kStoreRetry, stop);
       continue;
     }
     if (leases->empty()) {
@@ -118,18 +116,6 @@ bool Scheduler::Impl::still_held(const Lease& lease) {
   if (clock.now() < lease.expires_at - options.lease / 2) return true;
   Result<TimePoint> r = store->heartbeat(lease.task.id, lease.token, options.lease);
   return r.ok() || r.status().code() == StatusCode::kUnavailable;
-}
-
-void Scheduler::Impl::pause(std::stop_token stop, TimePoint until) {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::stop_callback wake(stop, [&] {
-    std::lock_guard lock(mu);
-    cv.notify_all();
-  });
-  std::unique_lock lock(mu);
-  while (!stop.stop_requested() && !clock.wait_until(cv, lock, until)) {
-  }
 }
 
 // A settle the store refused by the lease token is a rejected (late) result; any other failure

@@ -32,12 +32,19 @@ constexpr auto kSimulatedWaitNet = std::chrono::milliseconds(2);
 
 }  // namespace
 
-void Clock::sleep_until(TimePoint deadline) {
+bool Clock::sleep_until(TimePoint deadline, std::stop_token stop) {
   std::mutex mu;
   std::condition_variable cv;
+  // Registered before the lock is taken: the callback takes it (see MemoryStore::wait_for_work).
+  std::stop_callback wake(stop, [&] {
+    std::lock_guard lock(mu);
+    cv.notify_all();
+  });
   std::unique_lock lock(mu);
-  while (!wait_until(cv, lock, deadline)) {
+  while (!stop.stop_requested()) {
+    if (wait_until(cv, lock, deadline)) return true;
   }
+  return false;
 }
 
 Clock& RealClock() {
