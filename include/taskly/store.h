@@ -31,6 +31,7 @@
 
 #include "taskly/clock.h"
 #include "taskly/policy.h"
+#include "taskly/schedule.h"
 #include "taskly/status.h"
 #include "taskly/task.h"
 
@@ -110,6 +111,13 @@ struct RetentionPolicy {
   Duration max_age = std::chrono::hours(24 * 7);
 };
 
+// A schedule as a store keeps it: the definition and its cursor, the due time of the last tick
+// handled (fired or dropped), so that a restarted process judges misfires from where it stopped.
+struct StoredSchedule {
+  ScheduleSpec spec;
+  std::optional<TimePoint> last_due;  // absent before the first tick
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -167,6 +175,18 @@ class Store {
   virtual Status set_queue(const std::string& name, const QueueConfig& config) = 0;
   virtual Status pause_queue(const std::string& name, bool paused) = 0;
   virtual Result<std::vector<QueueInfo>> queues() = 0;
+
+  // Schedules (durable definitions; the ticking itself is the scheduler's job).
+  // Creates the schedule `spec.id`, or replaces its definition keeping its cursor. The spec is
+  // validated first (ValidateScheduleSpec): InvalidArgument naming the field, nothing changed.
+  virtual Status put_schedule(const ScheduleSpec& spec) = 0;
+  // NotFound for an unknown id. The schedule's already enqueued tasks are not touched.
+  virtual Status remove_schedule(const std::string& id) = 0;
+  // All schedules, ascending by id.
+  virtual Result<std::vector<StoredSchedule>> list_schedules() = 0;
+  // Moves the cursor of `id` to `due` if that is later than where it is (never backwards, so two
+  // processes may both advance it). NotFound for an unknown id.
+  virtual Status advance_schedule(const std::string& id, TimePoint due) = 0;
 
   // The recovery duties: promote due scheduled tasks, recover expired leases (pending again, or
   // dead when the task's attempts are spent: a task that keeps killing its worker is

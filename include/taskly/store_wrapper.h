@@ -68,6 +68,12 @@ class StoreWrapper : public Store {
   }
   Result<std::vector<QueueInfo>> queues() override { return target_.queues(); }
   Result<MaintenanceReport> maintain() override { return target_.maintain(); }
+  Status put_schedule(const ScheduleSpec& spec) override { return target_.put_schedule(spec); }
+  Status remove_schedule(const std::string& id) override { return target_.remove_schedule(id); }
+  Result<std::vector<StoredSchedule>> list_schedules() override { return target_.list_schedules(); }
+  Status advance_schedule(const std::string& id, TimePoint due) override {
+    return target_.advance_schedule(id, due);
+  }
 
  private:
   Store& target_;

@@ -16,6 +16,7 @@
 
 #include "core/token_bucket.h"
 #include "store/memory/huge_page_array.h"
+#include "store/schedule_table.h"
 #include "store/task_id.h"
 #include "taskly/store.h"
 
@@ -77,6 +78,12 @@ class MemoryStore final : public Store {
   Status pause_queue(const std::string& name, bool paused) override;
   Result<std::vector<QueueInfo>> queues() override;
   Result<MaintenanceReport> maintain() override;
+  Status put_schedule(const ScheduleSpec& spec) override { return schedules_.put(spec); }
+  Status remove_schedule(const std::string& id) override { return schedules_.remove(id); }
+  Result<std::vector<StoredSchedule>> list_schedules() override { return schedules_.list(); }
+  Status advance_schedule(const std::string& id, TimePoint due) override {
+    return schedules_.advance(id, due);
+  }
 
  private:
   // All below REQUIRE mu_ held.
@@ -145,6 +152,7 @@ class MemoryStore final : public Store {
   std::unordered_map<std::string, Record*> unique_;  // unique_key -> newest holder
   // schedule id -> (latest tick due enqueued, that tick's task id)
   std::unordered_map<std::string, std::pair<TimePoint, TaskId>> ticks_;
+  ScheduleTable schedules_;  // its own lock
 };
 
 QueueState& MemoryStore::queue(const std::string& name, TimePoint now) {
