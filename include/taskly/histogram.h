@@ -70,6 +70,10 @@ class HistogramSnapshot {
   // `bound` is some UpperBound(i), otherwise it leaves out the bucket straddling `bound`.
   std::uint64_t count_at_or_below(Duration bound) const;
 
+  // Adds `other`'s values to this snapshot, as if one histogram had recorded both (for
+  // histograms kept per thread and reported as one).
+  void merge(const HistogramSnapshot& other);
+
  private:
   friend class Histogram;
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,16 @@ struct OrderKey {
 // key subtracts ready_at / aging_step from the priority, which orders tasks exactly as "priority
 // plus one level per aging_step waited" would at any instant, so keys never need recomputing.
 OrderKey MakeOrderKey(const QueueConfig& config, const Task& task);
+
+// The fields of a task its key depends on, for stores that do not keep whole `Task`s.
+struct OrderFields {
+  int32_t priority = 0;
+  std::optional<TimePoint> deadline;
+  Duration period = Duration::zero();
+  uint64_t seq = 0;
+  TimePoint ready_at{};
+};
+OrderKey MakeOrderKey(const QueueConfig& config, const OrderFields& task);
 
 enum class SelectorKind : uint8_t {
   kStrict,      // always the first queue (in the given order) that can give a task

@@ -35,6 +35,19 @@ struct AttemptKey {
 
 // One worker thread's current attempt. Every stop request goes through the slot and names the
 // attempt's token, so a late timer or heartbeat can never stop the worker's next attempt.
+// A counter written by one thread only and read by any: a plain load and store instead of a
+// read-modify-write, so the writer never waits for the cache line of another core.
+class OwnedCounter {
+ public:
+  void add(int64_t n = 1) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  int64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int64_t> v_{0};
+};
+
 struct WorkerSlot {
   std::mutex mu;
   bool busy = false;      // guarded by mu
@@ -42,10 +55,21 @@ struct WorkerSlot {
   uint64_t token = 0;     // guarded by mu
   std::stop_source stop;  // guarded by mu; replaced once it has been requested
   // Prefetched leases waiting for this worker (id, token): heartbeats cover them too.
-  std::vector<std::pair<TaskId, uint64_t>> waiting;  // guarded by mu
+  std::deque<std::pair<TaskId, uint64_t>> waiting;  // guarded by mu
   // Successes of a prefetched batch not yet recorded; only the slot's worker touches these.
   std::vector<Store::Completion> done;
-  SteadyPoint oldest_done{};
+  TimePoint oldest_done{};
+
+  // What this slot's worker did, summed by stats(): kept per worker so that the workers never
+  // write to a shared cache line per task. Written by the slot's worker only.
+  OwnedCounter started, succeeded;
+  Histogram start_latency, run_time;
+
+  // The worker's copy of the handler it ran last, valid while the handlers' version is
+  // `handler_version` (only the slot's worker touches these).
+  std::string handler_type;
+  std::shared_ptr<const Handler> handler;
+  uint64_t handler_version = 0;
 
   // Requests the stop of attempt (id, token) if it is still this slot's.
   void stop_if(const TaskId& task, uint64_t lease_token);
@@ -64,8 +88,8 @@ struct ScheduleState {
 };
 
 struct Counters {
-  std::atomic<int64_t> started{0}, succeeded{0}, failed{0}, retried{0}, dead{0}, yielded{0},
-      timed_out{0}, rejected_results{0}, store_errors{0}, ticks_fired{0}, ticks_skipped{0};
+  std::atomic<int64_t> failed{0}, retried{0}, dead{0}, yielded{0}, timed_out{0},
+      rejected_results{0}, store_errors{0}, ticks_fired{0}, ticks_skipped{0};
 };
 
 struct Scheduler::Impl {
@@ -81,6 +105,7 @@ struct Scheduler::Impl {
   // Handlers: written by handle(), read by workers.
   std::shared_mutex handlers_mu;
   std::unordered_map<std::string, std::shared_ptr<const Handler>> handlers;
+  std::atomic<uint64_t> handlers_version{1};  // bumped (under handlers_mu) by every handle()
 
   // Lifecycle, guarded by lifecycle_mu.
   std::mutex lifecycle_mu;
@@ -95,7 +120,6 @@ struct Scheduler::Impl {
 
   // One slot per worker thread; sized by start() before the workers exist, then fixed.
   std::vector<std::unique_ptr<WorkerSlot>> slots;
-  std::atomic<int> running_count{0};
   // Ids of tasks cancelled while active but found in no slot: a worker may have claimed the
   // task and not yet entered its slot. It checks here after entering (see cancel_task()).
   std::mutex cancel_mu;
@@ -103,7 +127,7 @@ struct Scheduler::Impl {
   std::atomic<bool> maybe_cancelled_unseen{false};
   std::atomic<bool> draining{false};
   std::mutex running_mu;               // pairs with running_cv for stop()'s drain
-  std::condition_variable running_cv;  // notified when the last attempt ends while draining
+  std::condition_variable running_cv;  // notified when an attempt ends while draining
 
   // Retry jitter, guarded by rng_mu.
   std::mutex rng_mu;
@@ -115,22 +139,24 @@ struct Scheduler::Impl {
   std::map<std::string, ScheduleState> schedules;
   bool ticking = false;  // guarded by schedules_mu: schedules are armed between start and stop
 
-  Counters counters;
-  Histogram start_latency;
-  Histogram run_time;
+  Counters counters;  // the slots count the hot ones (started, succeeded) themselves
 
   // worker.cc
   void worker_loop(std::stop_token stop, int index);
-  void run_attempt(WorkerSlot& slot, const Lease& lease);
-  void execute(WorkerSlot& slot, const Lease& lease, std::stop_token stop, TimePoint start);
-  // With `batch`, a success is kept in batch->done for flush_done() instead of recorded now.
-  void settle(const AttemptKey& key, const Outcome& outcome, WorkerSlot* batch);
+  // Runs one attempt that starts at `start` (now); returns when it ended.
+  TimePoint run_attempt(WorkerSlot& slot, const Lease& lease, TimePoint start);
+  TimePoint execute(WorkerSlot& slot, const Lease& lease, std::stop_token stop, TimePoint start);
+  // With `batch`, a success is kept in slot.done for flush_done() instead of recorded now.
+  void settle(const AttemptKey& key, const Outcome& outcome, WorkerSlot& slot, bool batch,
+              TimePoint now);
   void flush_done(WorkerSlot& slot);
   void count_settle_failure(const Status& s);
-  bool still_held(const Lease& lease);
+  bool still_held(const Lease& lease, TimePoint now);
   // Fails the attempt with retry by backoff (or dead). False if the store refused the token.
   bool fail_attempt(const AttemptKey& key, std::string error, bool permanent);
-  std::shared_ptr<const Handler> handler_for(const std::string& type);
+  // The handler of `type`, through the slot's cache.
+  const Handler* handler_for(WorkerSlot& slot, const std::string& type);
+  bool any_running();
   void hand_back(std::vector<Lease>::const_iterator from, std::vector<Lease>::const_iterator to);
   void heartbeat_running();
   void schedule_maintenance();

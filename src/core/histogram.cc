@@ -118,6 +118,15 @@ Duration Histogram::max() const { return FromNanos(max_ns_.load(std::memory_orde
 
 Duration Histogram::quantile(double q) const { return snapshot().quantile(q); }
 
+void HistogramSnapshot::merge(const HistogramSnapshot& other) {
+  if (other.count_ == 0) return;
+  for (std::size_t i = 0; i < B::kCount; ++i) counts_[i] += other.counts_[i];
+  min_ = count_ == 0 ? other.min_ : std::min(min_, other.min_);
+  max_ = count_ == 0 ? other.max_ : std::max(max_, other.max_);
+  count_ += other.count_;
+  sum_ = other.sum_ > Duration::max() - sum_ ? Duration::max() : sum_ + other.sum_;
+}
+
 HistogramSnapshot Histogram::snapshot() const {
   HistogramSnapshot s;
   for (std::size_t i = 0; i < B::kCount; ++i) {

@@ -194,5 +194,27 @@ TEST(HistogramTest, ConcurrentRecordingLosesNothing) {
   EXPECT_EQ(h.sum(), microseconds(total_us));
 }
 
+TEST(HistogramTest, MergedSnapshotsEqualOneHistogramOfAllValues) {
+  Histogram a, b, both;
+  for (int i = 1; i <= 1000; ++i) {
+    Histogram& part = i % 3 == 0 ? a : b;
+    part.record(microseconds(i * 7));
+    both.record(microseconds(i * 7));
+  }
+  HistogramSnapshot merged;  // empty: takes min and max from what is merged in
+  merged.merge(a.snapshot());
+  merged.merge(HistogramSnapshot());  // merging nothing changes nothing
+  merged.merge(b.snapshot());
+  HistogramSnapshot expected = both.snapshot();
+  EXPECT_EQ(merged.count(), expected.count());
+  EXPECT_EQ(merged.sum(), expected.sum());
+  EXPECT_EQ(merged.min(), microseconds(7));
+  EXPECT_EQ(merged.max(), microseconds(7000));
+  for (std::size_t i = 0; i < HistogramBuckets::kCount; ++i) {
+    ASSERT_EQ(merged.bucket_count(i), expected.bucket_count(i)) << "bucket " << i;
+  }
+  EXPECT_EQ(merged.quantile(0.99), expected.quantile(0.99));
+}
+
 }  // namespace
 }  // namespace taskly

@@ -82,6 +82,7 @@ Status Scheduler::handle(const std::string& type, Handler handler) {
   if (!handler) return InvalidArgument("handler", "must not be empty");
   std::unique_lock lock(impl_->handlers_mu);
   impl_->handlers[type] = std::make_shared<const Handler>(std::move(handler));
+  impl_->handlers_version++;
   return Status();
 }
 
@@ -239,7 +240,7 @@ void Scheduler::stop(Duration grace) {
     std::unique_lock lock(m.running_mu);
     m.draining = true;
     TimePoint deadline = m.clock.now() + grace;
-    while (m.running_count > 0 && !m.clock.wait_until(m.running_cv, lock, deadline)) {
+    while (m.any_running() && !m.clock.wait_until(m.running_cv, lock, deadline)) {
     }
   }
   for (auto& slot : m.slots) {
@@ -258,8 +259,15 @@ void Scheduler::stop(Duration grace) {
 SchedulerStats Scheduler::stats() const {
   const Counters& c = impl_->counters;
   SchedulerStats s;
-  s.started = c.started;
-  s.succeeded = c.succeeded;
+  {
+    std::lock_guard lock(impl_->lifecycle_mu);  // start() fills the slots under it
+    for (const auto& slot : impl_->slots) {
+      s.started += slot->started.get();
+      s.succeeded += slot->succeeded.get();
+      s.start_latency.merge(slot->start_latency.snapshot());
+      s.run_time.merge(slot->run_time.snapshot());
+    }
+  }
   s.failed = c.failed;
   s.retried = c.retried;
   s.dead = c.dead;
@@ -269,8 +277,6 @@ SchedulerStats Scheduler::stats() const {
   s.store_errors = c.store_errors;
   s.ticks_fired = c.ticks_fired;
   s.ticks_skipped = c.ticks_skipped;
-  s.start_latency = impl_->start_latency.snapshot();
-  s.run_time = impl_->run_time.snapshot();
   s.timer_lateness = impl_->timers->lateness().snapshot();
   return s;
 }

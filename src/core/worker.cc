@@ -31,10 +31,24 @@ std::string DescribeException(std::exception_ptr e) {
 
 }  // namespace
 
-std::shared_ptr<const Handler> Scheduler::Impl::handler_for(const std::string& type) {
-  std::shared_lock lock(handlers_mu);
-  auto it = handlers.find(type);
-  return it == handlers.end() ? nullptr : it->second;
+const Handler* Scheduler::Impl::handler_for(WorkerSlot& slot, const std::string& type) {
+  uint64_t version = handlers_version.load(std::memory_order_acquire);
+  if (version != slot.handler_version || type != slot.handler_type) {
+    std::shared_lock lock(handlers_mu);
+    auto it = handlers.find(type);
+    slot.handler = it == handlers.end() ? nullptr : it->second;
+    slot.handler_type = type;
+    slot.handler_version = handlers_version.load(std::memory_order_relaxed);
+  }
+  return slot.handler.get();
+}
+
+bool Scheduler::Impl::any_running() {
+  for (auto& slot : slots) {
+    std::lock_guard lock(slot->mu);
+    if (slot->busy) return true;
+  }
+  return false;
 }
 
 void WorkerSlot::stop_if(const TaskId& task, uint64_t lease_token) {
@@ -74,7 +88,7 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
     for (auto it = leases->begin(); it != leases->end(); ++it) {
       if (it != leases->begin()) {
         std::lock_guard lock(slot.mu);
-        slot.waiting.erase(slot.waiting.begin());
+        slot.waiting.pop_front();
       }
       if (stop.stop_requested()) {
         hand_back(it, leases->cend());
@@ -82,12 +96,13 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
         slot.waiting.clear();
         break;
       }
-      if (it != leases->begin() && !still_held(*it)) continue;
-      run_attempt(slot, *it);
+      TimePoint now = clock.now();
+      if (it != leases->begin() && !still_held(*it, now)) continue;
+      now = run_attempt(slot, *it, now);
       // Successes of a prefetched batch are recorded together, but never held back long: a
       // recorded success is what a crash cannot undo.
       if (!slot.done.empty() &&
-          (it + 1 == leases->end() || clock.steady_now() - slot.oldest_done > kMaxSettleDelay)) {
+          (it + 1 == leases->end() || now - slot.oldest_done > kMaxSettleDelay)) {
         flush_done(slot);
       }
     }
@@ -100,7 +115,7 @@ void Scheduler::Impl::flush_done(WorkerSlot& slot) {
   std::vector<Status> statuses = store->complete_batch(slot.done);
   for (const Status& s : statuses) {
     if (s.ok()) {
-      counters.succeeded++;
+      slot.succeeded.add();
     } else {
       count_settle_failure(s);
     }
@@ -112,8 +127,8 @@ void Scheduler::Impl::flush_done(WorkerSlot& slot) {
 // missed it (a heartbeat runs every third of a lease); once half of it has gone, extend it
 // before running. False if the store refused (the task was cancelled, or the lease expired
 // and the task went elsewhere): skip it.
-bool Scheduler::Impl::still_held(const Lease& lease) {
-  if (clock.now() < lease.expires_at - options.lease / 2) return true;
+bool Scheduler::Impl::still_held(const Lease& lease, TimePoint now) {
+  if (now < lease.expires_at - options.lease / 2) return true;
   Result<TimePoint> r = store->heartbeat(lease.task.id, lease.token, options.lease);
   return r.ok() || r.status().code() == StatusCode::kUnavailable;
 }
@@ -137,12 +152,10 @@ void Scheduler::Impl::hand_back(std::vector<Lease>::const_iterator from,
   }
 }
 
-void Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease) {
+TimePoint Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease, TimePoint start) {
   const Task& task = lease.task;
-  TimePoint start = clock.now();
-  counters.started++;
-  start_latency.record(start - task.ready_at);
-  running_count++;
+  slot.started.add();
+  slot.start_latency.record(start - task.ready_at);
   std::stop_token stop;
   {
     std::lock_guard lock(slot.mu);
@@ -153,20 +166,21 @@ void Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease) {
     stop = slot.stop.get_token();
   }
   // A task cancelled between its claim and now is settled in the store already: skip it.
-  if (!cancelled_before_start(task.id)) execute(slot, lease, stop, start);
+  TimePoint end = cancelled_before_start(task.id) ? start : execute(slot, lease, stop, start);
   {
     std::lock_guard lock(slot.mu);
     slot.busy = false;
   }
-  if (--running_count == 0 && draining) {
+  if (draining) {
     std::lock_guard lock(running_mu);
     running_cv.notify_all();
   }
+  return end;
 }
 
 // Runs the handler of one attempt under its timeout, and settles the attempt.
-void Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::stop_token stop,
-                              TimePoint start) {
+TimePoint Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::stop_token stop,
+                                   TimePoint start) {
   const Task& task = lease.task;
   AttemptKey key{task.id, lease.token, task.attempts, task.spec.max_attempts, task.spec.backoff};
 
@@ -189,7 +203,7 @@ void Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::stop_to
   }
 
   std::optional<Outcome> outcome;
-  if (std::shared_ptr<const Handler> handler = handler_for(task.spec.type)) {
+  if (const Handler* handler = handler_for(slot, task.spec.type)) {
     TaskContext ctx(task, stop, deadline, store, options.lease);
     try {
       outcome = (*handler)(ctx);
@@ -199,12 +213,14 @@ void Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::stop_to
   } else {
     outcome = Outcome::Retry("no handler registered for type '" + task.spec.type + "'");
   }
-  Duration ran = clock.now() - start;
-  run_time.record(ran);
+  TimePoint end = clock.now();
+  Duration ran = end - start;
+  slot.run_time.record(ran);
   if (!task.spec.schedule_id.empty()) record_run(task.spec.schedule_id, ran);
   // If the timeout fired first, the settle below is refused by the store (fencing).
   if (timeout_timer != kNoTimer) timers->cancel(timeout_timer);
-  settle(key, *outcome, options.prefetch > 1 ? &slot : nullptr);
+  settle(key, *outcome, slot, options.prefetch > 1, end);
+  return end;
 }
 
 bool Scheduler::Impl::fail_attempt(const AttemptKey& key, std::string error, bool permanent) {
@@ -230,17 +246,18 @@ bool Scheduler::Impl::fail_attempt(const AttemptKey& key, std::string error, boo
 
 // Settles an attempt with the store under its lease token. An attempt that already timed out or
 // was cancelled is refused by the store and counted as a rejected result.
-void Scheduler::Impl::settle(const AttemptKey& key, const Outcome& outcome, WorkerSlot* batch) {
+void Scheduler::Impl::settle(const AttemptKey& key, const Outcome& outcome, WorkerSlot& slot,
+                             bool batch, TimePoint now) {
   switch (outcome.kind()) {
     case Outcome::Kind::kSuccess: {
-      if (batch != nullptr) {
-        if (batch->done.empty()) batch->oldest_done = clock.steady_now();
-        batch->done.push_back({key.id, key.token, outcome.text()});
+      if (batch) {
+        if (slot.done.empty()) slot.oldest_done = now;
+        slot.done.push_back({key.id, key.token, outcome.text()});
         return;
       }
       Status s = store->complete(key.id, key.token, outcome.text());
       if (s.ok()) {
-        counters.succeeded++;
+        slot.succeeded.add();
       } else {
         count_settle_failure(s);
       }

@@ -38,7 +38,11 @@ Status ValidateQueueConfig(const QueueConfig& c) {
 }
 
 OrderKey MakeOrderKey(const QueueConfig& config, const Task& task) {
-  const TaskSpec& s = task.spec;
+  return MakeOrderKey(config, OrderFields{task.spec.priority, task.spec.deadline, task.spec.period,
+                                          task.seq, task.ready_at});
+}
+
+OrderKey MakeOrderKey(const QueueConfig& config, const OrderFields& task) {
   switch (config.policy) {
     case OrderingPolicy::kFifo:
       return {0, 0, task.seq};
@@ -46,16 +50,16 @@ OrderKey MakeOrderKey(const QueueConfig& config, const Task& task) {
       // Effective priority at time t is priority + (t - ready_at) / step. Comparing two tasks at
       // the same t, the t term cancels: order by priority - ready_at / step. Nanoseconds since
       // the epoch over a step of at least 1 ns fit in int64; priorities are int32.
-      int64_t aged = -static_cast<int64_t>(s.priority);
+      int64_t aged = -static_cast<int64_t>(task.priority);
       if (config.aging_step > Duration::zero()) {
         aged += task.ready_at.time_since_epoch().count() / config.aging_step.count();
       }
       return {aged, 0, task.seq};
     }
     case OrderingPolicy::kEdf:
-      return {s.deadline ? s.deadline->time_since_epoch().count() : kLast, 0, task.seq};
+      return {task.deadline ? task.deadline->time_since_epoch().count() : kLast, 0, task.seq};
     case OrderingPolicy::kRms:
-      return {s.period > Duration::zero() ? s.period.count() : kLast, 0, task.seq};
+      return {task.period > Duration::zero() ? task.period.count() : kLast, 0, task.seq};
   }
   return {0, 0, task.seq};
 }

@@ -13,47 +13,66 @@
 #include <mutex>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/token_bucket.h"
 #include "store/memory/huge_page_array.h"
+#include "store/memory/lazy_queue.h"
+#include "store/memory/record.h"
 #include "store/schedule_table.h"
 #include "store/task_id.h"
 #include "taskly/store.h"
 
 namespace taskly {
-namespace {
+namespace memory {
 
 constexpr size_t kStates = 7;
-
-struct QueueState;
-
-struct Record {
-  Task task;
-  QueueState* queue = nullptr;
-  OrderKey key;               // valid while pending
-  TimePoint lease_expires{};  // valid while active
-  uint64_t finish_seq = 0;    // valid while terminal
-  uint32_t slot = 0;          // where the record lives (see MemoryStore::records_)
-  uint32_t claims = 0;        // low half of the lease token
-  bool live = false;          // holds a task (slots are reused after retention)
-};
-
-using ByTime = std::set<std::pair<TimePoint, Record*>>;
 
 struct QueueState {
   std::string name;
   QueueConfig config;
   bool paused = false;
-  std::set<std::pair<OrderKey, Record*>> ready;
+  // Pending tasks by OrderKey. Its live entries are exactly the pending tasks (see ReadyLive).
+  LazyQueue<OrderKey, Record> ready;
   std::array<int64_t, kStates> counts{};
   int64_t deadline_misses = 0;
   TokenBucket bucket;
 
+  bool has_ready() const { return counts[static_cast<size_t>(TaskState::kPending)] > 0; }
   bool at_limit() const {
     return config.concurrency > 0 &&
            counts[static_cast<size_t>(TaskState::kActive)] >= config.concurrency;
   }
 };
+
+}  // namespace memory
+
+namespace {
+
+using memory::Cold;
+using memory::kNever;
+using memory::LazyQueue;
+using memory::QueueState;
+using memory::Record;
+using ByTime = std::set<std::pair<TimePoint, Record*>>;
+
+// An entry of a ready set stands for its record while the record is pending under that key
+// (keys end with the enqueue seq, unique in the store, so a reused slot never matches).
+bool ReadyLive(const LazyQueue<OrderKey, Record>::Entry& e) {
+  return e.value->live && e.value->state == TaskState::kPending && e.value->key == e.key;
+}
+
+struct LeaseKey {
+  TimePoint expires;
+  uint64_t token;
+  bool operator<(const LeaseKey& o) const { return expires < o.expires; }
+};
+
+// An entry of the lease queue stands for the lease its record holds now.
+bool LeaseLive(const LazyQueue<LeaseKey, Record>::Entry& e) {
+  return e.value->live && e.value->state == TaskState::kActive &&
+         e.value->lease_expires == e.key.expires && e.value->lease_token() == e.key.token;
+}
 
 class MemoryStore final : public Store {
  public:
@@ -88,6 +107,11 @@ class MemoryStore final : public Store {
  private:
   // All below REQUIRE mu_ held.
   QueueState& queue(const std::string& name, TimePoint now);
+  // The one copy of a type or worker name (they are few, and every record refers to one).
+  const std::string* intern(const std::string& name);
+  OrderKey order_key(const QueueConfig& config, const Record& r) const {
+    return MakeOrderKey(config, memory::OrderFieldsOf(r));
+  }
   void index(Record& r);
   void unindex(Record& r);
   void set_state(Record& r, TaskState s, TimePoint now);
@@ -142,7 +166,8 @@ class MemoryStore final : public Store {
   size_t live_ = 0;                                     // guarded by mu_
   std::unordered_map<std::string, QueueState> queues_;  // guarded by mu_
   ByTime scheduled_;                                    // by scheduled_for
-  ByTime leases_;                                       // by lease expiry
+  LazyQueue<LeaseKey, Record> leases_;                  // by lease expiry
+  size_t active_ = 0;                                   // tasks active now
   ByTime deadlines_;                                    // scheduled/pending by deadline
   // Terminal tasks in finish order. Entries go stale when a task leaves the terminal state
   // (retry); a stale entry is recognised by its finish_seq and skipped. A record is deleted only
@@ -152,7 +177,9 @@ class MemoryStore final : public Store {
   std::unordered_map<std::string, Record*> unique_;  // unique_key -> newest holder
   // schedule id -> (latest tick due enqueued, that tick's task id)
   std::unordered_map<std::string, std::pair<TimePoint, TaskId>> ticks_;
-  ScheduleTable schedules_;  // its own lock
+  std::unordered_set<std::string> names_;   // interned type and worker names
+  const std::string* last_name_ = nullptr;  // the last name interned: usually the next one too
+  ScheduleTable schedules_;                 // its own lock
 };
 
 QueueState& MemoryStore::queue(const std::string& name, TimePoint now) {
@@ -164,21 +191,29 @@ QueueState& MemoryStore::queue(const std::string& name, TimePoint now) {
   return it->second;
 }
 
+const std::string* MemoryStore::intern(const std::string& name) {
+  if (last_name_ == nullptr || *last_name_ != name) last_name_ = &*names_.insert(name).first;
+  return last_name_;
+}
+
 void MemoryStore::index(Record& r) {
   QueueState& q = *r.queue;
-  q.counts[static_cast<size_t>(r.task.state)]++;
-  switch (r.task.state) {
+  q.counts[static_cast<size_t>(r.state)]++;
+  switch (r.state) {
     case TaskState::kPending:
-      r.key = MakeOrderKey(q.config, r.task);
-      q.ready.emplace(r.key, &r);
-      if (r.task.spec.deadline) deadlines_.emplace(*r.task.spec.deadline, &r);
+      r.key = order_key(q.config, r);
+      q.ready.push(r.key, &r);
+      q.ready.compact_if_sparse(static_cast<size_t>(q.counts[static_cast<size_t>(r.state)]),
+                                ReadyLive);
+      if (auto d = r.deadline()) deadlines_.emplace(*d, &r);
       break;
     case TaskState::kScheduled:
-      scheduled_.emplace(*r.task.scheduled_for, &r);
-      if (r.task.spec.deadline) deadlines_.emplace(*r.task.spec.deadline, &r);
+      scheduled_.emplace(r.scheduled_for, &r);
+      if (auto d = r.deadline()) deadlines_.emplace(*d, &r);
       break;
     case TaskState::kActive:
-      leases_.emplace(r.lease_expires, &r);
+      leases_.push({r.lease_expires, r.lease_token()}, &r);
+      leases_.compact_if_sparse(++active_, LeaseLive);
       break;
     default:
       r.finish_seq = ++next_finish_;
@@ -189,18 +224,18 @@ void MemoryStore::index(Record& r) {
 
 void MemoryStore::unindex(Record& r) {
   QueueState& q = *r.queue;
-  q.counts[static_cast<size_t>(r.task.state)]--;
-  switch (r.task.state) {
+  q.counts[static_cast<size_t>(r.state)]--;
+  switch (r.state) {
     case TaskState::kPending:
-      q.ready.erase({r.key, &r});
-      if (r.task.spec.deadline) deadlines_.erase({*r.task.spec.deadline, &r});
+      // Its entry in q.ready goes stale by itself.
+      if (auto d = r.deadline()) deadlines_.erase({*d, &r});
       break;
     case TaskState::kScheduled:
-      scheduled_.erase({*r.task.scheduled_for, &r});
-      if (r.task.spec.deadline) deadlines_.erase({*r.task.spec.deadline, &r});
+      scheduled_.erase({r.scheduled_for, &r});
+      if (auto d = r.deadline()) deadlines_.erase({*d, &r});
       break;
     case TaskState::kActive:
-      leases_.erase({r.lease_expires, &r});
+      active_--;  // its entry in leases_ goes stale by itself
       break;
     default:
       r.finish_seq = 0;  // its entry in terminal_ is stale from now on
@@ -210,21 +245,17 @@ void MemoryStore::unindex(Record& r) {
 
 // Moves r (already unindexed) to state s and indexes it there.
 void MemoryStore::set_state(Record& r, TaskState s, TimePoint now) {
-  r.task.state = s;
-  if (IsTerminal(s)) {
-    r.task.finished_at = now;
-  } else {
-    r.task.finished_at.reset();
-  }
-  if (s != TaskState::kScheduled) r.task.scheduled_for.reset();
+  r.state = s;
+  r.finished_at = IsTerminal(s) ? now : kNever;
+  if (s != TaskState::kScheduled) r.scheduled_for = kNever;
   index(r);
   // Work may have become claimable: a task became ready, or an active slot was freed.
   notify_work();
 }
 
 void MemoryStore::make_pending(Record& r, TimePoint now, bool new_seq) {
-  if (new_seq) r.task.seq = ++next_seq_;
-  r.task.ready_at = now;
+  if (new_seq) r.seq = ++next_seq_;
+  r.ready_at = now;
   set_state(r, TaskState::kPending, now);
 }
 
@@ -233,7 +264,7 @@ Record* MemoryStore::find(const TaskId& id) {
   if (!counter || by_counter_.empty()) return nullptr;
   if (uint32_t e = by_counter_[*counter & (by_counter_.size() - 1)]; e != 0) {
     Record& r = at(e - 1);
-    if (r.task.id == id) return &r;
+    if (r.has_id(id)) return &r;
   }
   if (overflow_.empty()) return nullptr;
   auto it = overflow_.find(id);
@@ -246,18 +277,18 @@ void MemoryStore::index_id(Record& r) {
     grow_id_index();  // enters every live record, r included
     return;
   }
-  uint32_t& e = by_counter_[*TaskIdGenerator::CounterOf(r.task.id) & (by_counter_.size() - 1)];
-  if (e != 0) overflow_.emplace(at(e - 1).task.id, e - 1);
+  uint32_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
+  if (e != 0) overflow_.emplace(at(e - 1).id_view(), e - 1);
   e = r.slot + 1;
   live_++;
 }
 
 void MemoryStore::unindex_id(const Record& r) {
-  uint32_t& e = by_counter_[*TaskIdGenerator::CounterOf(r.task.id) & (by_counter_.size() - 1)];
+  uint32_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
   if (e == r.slot + 1) {
     e = 0;
   } else {
-    overflow_.erase(r.task.id);
+    overflow_.erase(TaskId(r.id_view()));
   }
   live_--;
 }
@@ -272,14 +303,14 @@ void MemoryStore::grow_id_index() {
     Record& r = at(slot);
     if (!r.live) continue;
     live_++;
-    uint32_t& e = by_counter_[*TaskIdGenerator::CounterOf(r.task.id) & (by_counter_.size() - 1)];
+    uint32_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
     if (e == 0) {
       e = slot + 1;
       continue;
     }
     Record& other = at(e - 1);
-    Record& older = other.task.id < r.task.id ? other : r;
-    overflow_.emplace(older.task.id, older.slot);
+    Record& older = other.id_view() < r.id_view() ? other : r;
+    overflow_.emplace(older.id_view(), older.slot);
     if (&older == &other) e = slot + 1;
   }
 }
@@ -312,17 +343,17 @@ Result<Record*> MemoryStore::find_lease(const TaskId& id, uint64_t token) {
   // Fast path: the token names the slot. Any mismatch falls back to the id, for the right error.
   uint64_t slot = token >> 32;
   Record* r = slot < next_slot_ ? &at(static_cast<uint32_t>(slot)) : nullptr;
-  if (r == nullptr || !r->live || r->task.id != id) r = find(id);
+  if (r == nullptr || !r->live || !r->has_id(id)) r = find(id);
   if (r == nullptr) return NotFound("task " + id + " not found");
-  if (r->task.lease_token != token) {
+  if (r->lease_token() != token) {
     return Aborted("stale lease token for task " + id + ": it was claimed again");
   }
-  if (r->task.state == TaskState::kCancelled) {
+  if (r->state == TaskState::kCancelled) {
     return Status(StatusCode::kCancelled, "task " + id + " was cancelled");
   }
-  if (r->task.state != TaskState::kActive) {
+  if (r->state != TaskState::kActive) {
     return Aborted("lease of task " + id + " is no longer held (task is " +
-                   std::string(TaskStateName(r->task.state)) + ")");
+                   std::string(TaskStateName(r->state)) + ")");
   }
   return r;
 }
@@ -339,11 +370,11 @@ std::optional<EnqueueResult> MemoryStore::duplicate_of(const TaskSpec& spec, Tim
   if (!spec.unique_key.empty()) {
     auto it = unique_.find(spec.unique_key);
     if (it != unique_.end()) {
-      const Task& held = it->second->task;
-      bool live = held.spec.unique_ttl > Duration::zero()
-                      ? now < held.enqueued_at + held.spec.unique_ttl
+      const Record& held = *it->second;  // has a unique key, so a Cold part
+      bool live = held.cold->unique_ttl > Duration::zero()
+                      ? now < held.enqueued_at + held.cold->unique_ttl
                       : !IsTerminal(held.state);
-      if (live) return EnqueueResult{held.id, false};
+      if (live) return EnqueueResult{TaskId(held.id_view()), false};
     }
   }
   return std::nullopt;
@@ -379,21 +410,20 @@ void MemoryStore::enqueue_locked(const TaskSpec& spec, TimePoint now,
   }
   TaskId id = ids_.next(now);
   Record& r = allocate();
-  r.task.id = id;
+  std::copy_n(id.data(), Record::kIdSize, r.id);
+  r.counter = *TaskIdGenerator::CounterOf(id);
   index_id(r);
-  r.task.spec = spec;
-  r.task.seq = ++next_seq_;
-  r.task.enqueued_at = now;
-  r.queue = &queue(spec.queue, now);
+  SetSpec(r, spec, intern(spec.type), &queue(spec.queue, now));
+  r.seq = ++next_seq_;
+  r.enqueued_at = now;
   if (spec.run_at && *spec.run_at > now) {
-    r.task.state = TaskState::kScheduled;
-    r.task.scheduled_for = *spec.run_at;
-    index(r);
+    r.state = TaskState::kScheduled;
+    r.scheduled_for = *spec.run_at;
   } else {
-    r.task.state = TaskState::kPending;
-    r.task.ready_at = now;
-    index(r);
+    r.state = TaskState::kPending;
+    r.ready_at = now;
   }
+  index(r);
   if (!spec.unique_key.empty()) unique_[spec.unique_key] = &r;
   if (spec.tick_due) ticks_[spec.schedule_id] = {*spec.tick_due, id};
   out.push_back(EnqueueResult{std::move(id), true});
@@ -419,22 +449,24 @@ void MemoryStore::expire_deadlines(TimePoint now, MaintenanceReport* report) {
 
 void MemoryStore::expire(Record& r, TimePoint now) {
   unindex(r);
-  r.task.last_error = "deadline passed before the task could start";
+  r.set_cold(&Cold::last_error, "deadline passed before the task could start");
   r.queue->deadline_misses++;
   set_state(r, TaskState::kExpired, now);
 }
 
 void MemoryStore::recover_leases(TimePoint now, MaintenanceReport* report) {
-  while (!leases_.empty() && leases_.begin()->first <= now) {
-    Record& r = *leases_.begin()->second;
+  while (const auto* e = leases_.front(LeaseLive)) {
+    if (e->key.expires > now) break;
+    Record& r = *e->value;
+    leases_.pop();
     unindex(r);
-    if (r.task.attempts >= r.task.spec.max_attempts) {
-      r.task.last_error = "lease expired on its last attempt (" + std::to_string(r.task.attempts) +
-                          " attempts): quarantined";
+    if (r.attempts >= r.max_attempts) {
+      r.set_cold(&Cold::last_error, "lease expired on its last attempt (" +
+                                        std::to_string(r.attempts) + " attempts): quarantined");
       set_state(r, TaskState::kDead, now);
       report->quarantined++;
     } else {
-      r.task.last_error = "lease expired: the worker died or stalled";
+      r.set_cold(&Cold::last_error, "lease expired: the worker died or stalled");
       // Redelivered in its original place: it was next in line before.
       make_pending(r, now, /*new_seq=*/false);
       report->recovered++;
@@ -444,8 +476,8 @@ void MemoryStore::recover_leases(TimePoint now, MaintenanceReport* report) {
 
 void MemoryStore::erase(Record& r) {
   unindex(r);
-  if (!r.task.spec.unique_key.empty()) {
-    auto it = unique_.find(r.task.spec.unique_key);
+  if (!r.unique_key().empty()) {
+    auto it = unique_.find(r.unique_key());
     if (it != unique_.end() && it->second == &r) unique_.erase(it);
   }
   unindex_id(r);
@@ -463,7 +495,7 @@ void MemoryStore::apply_retention(TimePoint now, MaintenanceReport* report) {
       continue;
     }
     bool too_many = terminal_count_ > retention_.max_count;
-    bool too_old = *r->task.finished_at + retention_.max_age <= now;
+    bool too_old = r->finished_at + retention_.max_age <= now;
     if (!too_many && !too_old) break;
     terminal_.pop_front();
     erase(*r);
@@ -479,6 +511,7 @@ Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
   std::lock_guard lock(mu_);
   TimePoint now = clock_.now();
   promote_due(now, nullptr);
+  const std::string* worker = intern(req.worker);
   std::vector<QueueState*> order;
   order.reserve(req.queues.size());
   for (const std::string& name : req.queues) {
@@ -486,23 +519,26 @@ Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
     if (it != queues_.end()) order.push_back(&it->second);
   }
   for (QueueState* q : order) {
-    while (static_cast<int32_t>(out.size()) < req.max_tasks && !q->paused && !q->ready.empty() &&
+    while (static_cast<int32_t>(out.size()) < req.max_tasks && !q->paused && q->has_ready() &&
            !q->at_limit() && q->bucket.available(now)) {
-      Record& r = *q->ready.begin()->second;
-      if (r.task.spec.deadline && *r.task.spec.deadline < now) {
+      const auto* e = q->ready.front(ReadyLive);
+      if (e == nullptr) break;  // cannot happen: every pending task has a live entry
+      Record& r = *e->value;
+      q->ready.pop();
+      if (auto d = r.deadline(); d && *d < now) {
         expire(r, now);
         continue;
       }
       unindex(r);
       q->bucket.try_take(now);
-      r.task.attempts++;
-      r.task.lease_token = (uint64_t{r.slot} << 32) | ++r.claims;
-      r.task.started_at = now;
-      r.task.worker = req.worker;
+      r.attempts++;
+      r.claims++;
+      r.started_at = now;
+      r.worker = worker;
       r.lease_expires = now + req.lease;
-      r.task.state = TaskState::kActive;
+      r.state = TaskState::kActive;
       index(r);
-      out.push_back(Lease{r.task, r.task.lease_token, r.lease_expires});
+      out.push_back(Lease{ToTask(r, q->name), r.lease_token(), r.lease_expires});
     }
   }
   apply_retention(now, nullptr);
@@ -516,7 +552,7 @@ bool MemoryStore::claimable(const std::vector<std::string>& queues, TimePoint no
     auto it = queues_.find(name);
     if (it == queues_.end()) continue;
     QueueState& q = it->second;
-    if (q.paused || q.ready.empty() || q.at_limit()) continue;
+    if (q.paused || !q.has_ready() || q.at_limit()) continue;
     if (q.bucket.available(now)) return true;
     *wake = std::min(*wake, q.bucket.next_token(now));
   }
@@ -578,7 +614,7 @@ Status MemoryStore::complete_locked(const TaskId& id, uint64_t token, std::strin
   if (!found.ok()) return found.status();
   Record& r = **found;
   unindex(r);
-  r.task.result = std::move(result);
+  r.set_cold(&Cold::result, std::move(result));
   set_state(r, TaskState::kSucceeded, now);
   return Status();
 }
@@ -591,18 +627,18 @@ Result<TaskState> MemoryStore::fail(const TaskId& id, uint64_t token, std::strin
   Record& r = **found;
   TimePoint now = clock_.now();
   unindex(r);
-  r.task.last_error = std::move(error);
-  if (options.permanent || r.task.attempts >= r.task.spec.max_attempts) {
+  r.set_cold(&Cold::last_error, std::move(error));
+  if (options.permanent || r.attempts >= r.max_attempts) {
     set_state(r, TaskState::kDead, now);
   } else if (options.retry_at && *options.retry_at > now) {
     // A retry queues behind the tasks that arrived before it, whether it waits or not.
-    r.task.seq = ++next_seq_;
-    r.task.scheduled_for = *options.retry_at;
+    r.seq = ++next_seq_;
+    r.scheduled_for = *options.retry_at;
     set_state(r, TaskState::kScheduled, now);
   } else {
     make_pending(r, now, /*new_seq=*/true);
   }
-  TaskState state = r.task.state;  // read before retention may delete the record
+  TaskState state = r.state;  // read before retention may delete the record
   apply_retention(now, nullptr);
   return state;
 }
@@ -613,8 +649,8 @@ Status MemoryStore::yield(const TaskId& id, uint64_t token, std::string checkpoi
   if (!found.ok()) return found.status();
   Record& r = **found;
   unindex(r);
-  r.task.checkpoint = std::move(checkpoint);
-  r.task.attempts--;  // a time slice is not a failed attempt
+  r.set_cold(&Cold::checkpoint, std::move(checkpoint));
+  r.attempts--;  // a time slice is not a failed attempt
   make_pending(r, clock_.now(), /*new_seq=*/true);
   return Status();
 }
@@ -623,9 +659,8 @@ Status MemoryStore::cancel(const TaskId& id) {
   std::lock_guard lock(mu_);
   Record* r = find(id);
   if (r == nullptr) return NotFound("task " + id + " not found");
-  if (IsTerminal(r->task.state)) {
-    return FailedPrecondition("task " + id + " is already " +
-                              std::string(TaskStateName(r->task.state)));
+  if (IsTerminal(r->state)) {
+    return FailedPrecondition("task " + id + " is already " + std::string(TaskStateName(r->state)));
   }
   unindex(*r);
   TimePoint now = clock_.now();
@@ -638,15 +673,15 @@ Status MemoryStore::retry(const TaskId& id) {
   std::lock_guard lock(mu_);
   Record* r = find(id);
   if (r == nullptr) return NotFound("task " + id + " not found");
-  TaskState s = r->task.state;
+  TaskState s = r->state;
   if (s != TaskState::kDead && s != TaskState::kCancelled && s != TaskState::kExpired) {
     return FailedPrecondition("only dead, cancelled or expired tasks can be retried; task " + id +
                               " is " + std::string(TaskStateName(s)));
   }
   unindex(*r);
-  r->task.attempts = 0;
+  r->attempts = 0;
   // A manual retry of a task that expired runs it now: its old deadline no longer applies.
-  r->task.spec.deadline.reset();
+  if (r->cold) r->cold->deadline.reset();
   make_pending(*r, clock_.now(), /*new_seq=*/true);
   return Status();
 }
@@ -655,34 +690,34 @@ Result<Task> MemoryStore::get(const TaskId& id) {
   std::lock_guard lock(mu_);
   Record* r = find(id);
   if (r == nullptr) return NotFound("task " + id + " not found");
-  return r->task;
+  return ToTask(*r, r->queue->name);
 }
 
 Result<TaskPage> MemoryStore::list(const TaskFilter& f, const PageRequest& page) {
   if (page.limit < 1 || page.limit > 10'000) {
     return InvalidArgument("limit", "must be between 1 and 10000");
   }
-  std::vector<const Task*> hits;
+  std::vector<const Record*> hits;
   std::lock_guard lock(mu_);
   for (uint32_t slot = 0; slot < next_slot_; ++slot) {
-    if (!at(slot).live) continue;
-    const Task& t = at(slot).task;
-    const TaskId& id = t.id;
-    if (!page.after.empty() && id <= page.after) continue;
-    if (f.state && t.state != *f.state) continue;
-    if (!f.queue.empty() && t.spec.queue != f.queue) continue;
-    if (!f.type.empty() && t.spec.type != f.type) continue;
+    const Record& r = at(slot);
+    if (!r.live) continue;
+    if (!page.after.empty() && r.id_view() <= page.after) continue;
+    if (f.state && r.state != *f.state) continue;
+    if (!f.queue.empty() && r.queue->name != f.queue) continue;
+    if (!f.type.empty() && *r.type != f.type) continue;
     if (!f.label_key.empty()) {
-      auto it = t.spec.labels.find(f.label_key);
-      if (it == t.spec.labels.end() || it->second != f.label_value) continue;
+      if (!r.cold) continue;
+      auto it = r.cold->labels.find(f.label_key);
+      if (it == r.cold->labels.end() || it->second != f.label_value) continue;
     }
-    hits.push_back(&t);
+    hits.push_back(&r);
   }
-  auto by_id = [](const Task* a, const Task* b) { return a->id < b->id; };
+  auto by_id = [](const Record* a, const Record* b) { return a->id_view() < b->id_view(); };
   size_t n = std::min(hits.size(), static_cast<size_t>(page.limit));
   std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(), by_id);
   TaskPage out;
-  for (size_t i = 0; i < n; ++i) out.tasks.push_back(*hits[i]);
+  for (size_t i = 0; i < n; ++i) out.tasks.push_back(ToTask(*hits[i], hits[i]->queue->name));
   if (hits.size() > n) out.next = out.tasks.back().id;
   return out;
 }
@@ -695,7 +730,7 @@ Status MemoryStore::set_queue(const std::string& name, const QueueConfig& config
   QueueState& q = queue(name, now);
   // Re-key the ready set: the ordering policy or aging may have changed.
   std::vector<Record*> ready;
-  for (auto& [key, r] : q.ready) ready.push_back(r);
+  q.ready.drain(ReadyLive, [&ready](const auto& e) { ready.push_back(e.value); });
   for (Record* r : ready) unindex(*r);
   q.config = config;
   q.bucket.configure(config.rate, config.burst, now);

@@ -1,0 +1,100 @@
+// A min-queue of (key, record) entries that are never removed from the middle: an entry whose
+// record has moved on (claimed, cancelled, settled, re-keyed) goes stale in place and is dropped
+// when it reaches the front, or by compact(). The memory store keeps its ready sets and lease
+// expiries in these instead of balanced trees: no allocation per entry, and O(1) pushes and
+// pops when keys arrive in order, which is what FIFO queues and leases of one duration do.
+//
+// Entries whose key is not below the last in-order key go to a sorted run (a deque); the others
+// (a retry that keeps its place, a higher priority) go to a binary heap. The front is the
+// smaller of the two fronts.
+//
+// `live(entry)` tells whether an entry still stands for its record; it must stay false once it
+// is false (a record that comes back gets a new entry).
+//
+// Thread-safety: none; the store's mutex guards it.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <vector>
+
+namespace taskly::memory {
+
+template <typename Key, typename Value>
+class LazyQueue {
+ public:
+  struct Entry {
+    Key key;
+    Value* value;
+  };
+
+  void push(const Key& key, Value* value) {
+    if (run_.empty() || !(key < run_.back().key)) {
+      run_.push_back({key, value});
+    } else {
+      heap_.push_back({key, value});
+      std::push_heap(heap_.begin(), heap_.end(), Later);
+    }
+  }
+
+  // The smallest live entry, or null when there is none; drops stale entries on the way.
+  template <typename Live>
+  const Entry* front(Live&& live) {
+    while (!run_.empty() && !live(run_.front())) run_.pop_front();
+    while (!heap_.empty() && !live(heap_.front())) PopHeap();
+    if (run_.empty()) return heap_.empty() ? nullptr : &heap_.front();
+    if (heap_.empty() || !(heap_.front().key < run_.front().key)) return &run_.front();
+    return &heap_.front();
+  }
+
+  // Removes the entry front() returned. REQUIRES: front() returned an entry, and nothing was
+  // pushed since.
+  void pop() {
+    if (!heap_.empty() && (run_.empty() || heap_.front().key < run_.front().key)) {
+      PopHeap();
+    } else {
+      run_.pop_front();
+    }
+  }
+
+  // Entries held, stale ones included.
+  size_t size() const { return run_.size() + heap_.size(); }
+
+  // Drops every stale entry when they outnumber the `live_count` live ones by far, so that
+  // entries of records that never reach the front (long leases, cancelled tasks of a paused
+  // queue) cannot pile up. Amortized O(1) per push.
+  template <typename Live>
+  void compact_if_sparse(size_t live_count, Live&& live) {
+    if (size() <= 2 * live_count + kSlack) return;
+    std::erase_if(run_, [&](const Entry& e) { return !live(e); });
+    std::erase_if(heap_, [&](const Entry& e) { return !live(e); });
+    std::make_heap(heap_.begin(), heap_.end(), Later);
+  }
+
+  // Removes every entry (live or not), calling f(entry) on each live one.
+  template <typename Live, typename F>
+  void drain(Live&& live, F&& f) {
+    for (const Entry& e : run_)
+      if (live(e)) f(e);
+    for (const Entry& e : heap_)
+      if (live(e)) f(e);
+    run_.clear();
+    heap_.clear();
+  }
+
+ private:
+  static constexpr size_t kSlack = 1024;
+
+  static bool Later(const Entry& a, const Entry& b) { return b.key < a.key; }
+  void PopHeap() {
+    std::pop_heap(heap_.begin(), heap_.end(), Later);
+    heap_.pop_back();
+  }
+
+  std::deque<Entry> run_;    // keys non-decreasing
+  std::vector<Entry> heap_;  // a min-heap by key
+};
+
+}  // namespace taskly::memory
