@@ -164,11 +164,12 @@ class MemoryStore final : public Store {
   std::vector<uint32_t> by_counter_;                    // slot + 1, 0 = empty; guarded by mu_
   std::unordered_map<TaskId, uint32_t> overflow_;       // guarded by mu_
   size_t live_ = 0;                                     // guarded by mu_
-  std::unordered_map<std::string, QueueState> queues_;  // guarded by mu_
-  ByTime scheduled_;                                    // by scheduled_for
-  LazyQueue<LeaseKey, Record> leases_;                  // by lease expiry
-  size_t active_ = 0;                                   // tasks active now
-  ByTime deadlines_;                                    // scheduled/pending by deadline
+  std::unordered_map<std::string, QueueState> queues_;  // guarded by mu_; never shrinks
+  QueueState* last_queue_ = nullptr;    // the last queue looked up: usually the next one too
+  ByTime scheduled_;                    // by scheduled_for
+  LazyQueue<LeaseKey, Record> leases_;  // by lease expiry
+  size_t active_ = 0;                   // tasks active now
+  ByTime deadlines_;                    // scheduled/pending by deadline
   // Terminal tasks in finish order. Entries go stale when a task leaves the terminal state
   // (retry); a stale entry is recognised by its finish_seq and skipped. A record is deleted only
   // through its newest entry, and its stale entries come before it, so none ever dangles.
@@ -183,7 +184,9 @@ class MemoryStore final : public Store {
 };
 
 QueueState& MemoryStore::queue(const std::string& name, TimePoint now) {
+  if (last_queue_ != nullptr && last_queue_->name == name) return *last_queue_;
   auto [it, inserted] = queues_.try_emplace(name);
+  last_queue_ = &it->second;
   if (inserted) {
     it->second.name = name;
     it->second.bucket.configure(0, 0, now);
