@@ -159,7 +159,13 @@ class Scheduler {
   Status pause_queue(const std::string& name);
   Status resume_queue(const std::string& name);
 
-  // Schedules: id must be new (AlreadyExists otherwise).
+  // Schedules live in the store (Store::put_schedule), so they outlive the process: Create()
+  // loads the store's schedules, and each resumes from its cursor (the last tick handled); ticks
+  // that fell due while no process ran them are misfires, handled by the schedule's policy.
+  // add_schedule: the id must be new (AlreadyExists otherwise); an `every` schedule without an
+  // anchor is anchored at now, and the anchor is stored so that due times survive restarts.
+  // Overlap policies look at the last tick's task of this process only: the first tick after
+  // a restart is not checked against a task enqueued before it.
   Status add_schedule(const ScheduleSpec& spec);
   Status remove_schedule(const std::string& id);
   Status pause_schedule(const std::string& id, bool paused);

@@ -167,6 +167,9 @@ struct Scheduler::Impl {
   // Whether `id` was cancelled before its attempt entered its slot (consumes the mark).
   bool cancelled_before_start(const TaskId& id);
 
+  // Loads the store's schedules (at creation; armed by start()).
+  Status load_schedules();
+
   // schedule_runner.cc
   void arm(ScheduleState& s);                       // REQUIRES: schedules_mu held
   void on_tick(const std::string& schedule_id);     // timer thread

@@ -29,6 +29,9 @@ void Scheduler::Impl::on_tick(const std::string& schedule_id) {
   if (plan.last) {
     s.last_due = *plan.last;
     s.last_fired = *plan.last;
+    // If this fails, a restart replans from the older cursor; the ticks' idempotency keys keep
+    // it from enqueuing any of them twice.
+    if (!store->advance_schedule(s.spec.id, s.last_due).ok()) counters.store_errors++;
   }
   arm(s);
 }

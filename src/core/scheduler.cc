@@ -70,7 +70,31 @@ Result<std::unique_ptr<Scheduler>> Scheduler::Create(const SchedulerOptions& opt
     std::string field = "queues[" + std::to_string(i) + "]";
     if (Status s = ValidateName(options.queues[i], field); !s.ok()) return s;
   }
-  return std::unique_ptr<Scheduler>(new Scheduler(std::make_unique<Impl>(options)));
+  auto impl = std::make_unique<Impl>(options);
+  if (Status s = impl->load_schedules(); !s.ok()) return s;
+  return std::unique_ptr<Scheduler>(new Scheduler(std::move(impl)));
+}
+
+// The store's schedules, each resuming from its cursor: ticks due while no process ran them are
+// misfires, handled by each schedule's policy when the scheduler starts.
+Status Scheduler::Impl::load_schedules() {
+  Result<std::vector<StoredSchedule>> stored = store->list_schedules();
+  if (!stored.ok()) return stored.status();
+  TimePoint now = clock.now();
+  std::lock_guard lock(schedules_mu);
+  for (StoredSchedule& s : *stored) {
+    Result<Trigger> trigger = Trigger::Make(s.spec, now);
+    if (!trigger.ok()) {
+      return Status(trigger.status().code(),
+                    "stored schedule " + s.spec.id + ": " + trigger.status().message(),
+                    trigger.status().field());
+    }
+    std::string id = s.spec.id;
+    schedules.emplace(id, ScheduleState{.spec = std::move(s.spec),
+                                        .trigger = std::move(*trigger),
+                                        .last_due = s.last_due.value_or(now)});
+  }
+  return Status();
 }
 
 Scheduler::Scheduler(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -114,9 +138,12 @@ Status Scheduler::resume_queue(const std::string& name) {
   return impl_->store->pause_queue(name, false);
 }
 
-Status Scheduler::add_schedule(const ScheduleSpec& spec) {
-  if (Status s = ValidateScheduleSpec(spec); !s.ok()) return s;
+Status Scheduler::add_schedule(const ScheduleSpec& given) {
+  if (Status s = ValidateScheduleSpec(given); !s.ok()) return s;
   TimePoint now = impl_->clock.now();
+  ScheduleSpec spec = given;
+  // The anchor is stored, so that a restarted process keeps the same due times.
+  if (spec.every > Duration::zero() && !spec.anchor) spec.anchor = now;
   Result<Trigger> trigger = Trigger::Make(spec, now);
   if (!trigger.ok()) return trigger.status();
   std::lock_guard lock(impl_->schedules_mu);
@@ -127,6 +154,8 @@ Status Scheduler::add_schedule(const ScheduleSpec& spec) {
   // A one-shot schedule whose instant has passed is a misfire, handled by its policy (by
   // default it fires once, at once), not silently dropped.
   if (spec.once && *spec.once <= now) state.last_due = *spec.once - Duration(1);
+  if (Status s = impl_->store->put_schedule(spec); !s.ok()) return s;
+  if (Status s = impl_->store->advance_schedule(spec.id, state.last_due); !s.ok()) return s;
   auto [it, inserted] = impl_->schedules.emplace(spec.id, std::move(state));
   impl_->arm(it->second);
   return Status();
@@ -136,6 +165,9 @@ Status Scheduler::remove_schedule(const std::string& id) {
   std::lock_guard lock(impl_->schedules_mu);
   auto it = impl_->schedules.find(id);
   if (it == impl_->schedules.end()) return NotFound("schedule " + id + " not found");
+  if (Status s = impl_->store->remove_schedule(id); !s.ok() && s.code() != StatusCode::kNotFound) {
+    return s;
+  }
   if (it->second.timer != kNoTimer) impl_->timers->cancel(it->second.timer);
   impl_->schedules.erase(it);
   return Status();
@@ -147,9 +179,15 @@ Status Scheduler::pause_schedule(const std::string& id, bool paused) {
   if (it == impl_->schedules.end()) return NotFound("schedule " + id + " not found");
   ScheduleState& s = it->second;
   if (s.spec.paused == paused) return Status();
+  ScheduleSpec spec = s.spec;
+  spec.paused = paused;
+  if (Status st = impl_->store->put_schedule(spec); !st.ok()) return st;
   s.spec.paused = paused;
   // Ticks that fell due while paused are not misfires: resuming continues from now.
-  if (!paused) s.last_due = std::max(s.last_due, impl_->clock.now());
+  if (!paused) {
+    s.last_due = std::max(s.last_due, impl_->clock.now());
+    (void)impl_->store->advance_schedule(id, s.last_due);  // else resumes from the old cursor
+  }
   impl_->arm(s);
   return Status();
 }

@@ -481,6 +481,54 @@ TEST_F(SchedulerTest, MisfiredTicksFollowThePolicy) {
   EXPECT_EQ(*scheduler_->schedule("catch")->next_due, anchor + std::chrono::minutes(11));
 }
 
+TEST_F(SchedulerTest, SchedulesLiveInTheStoreAndResumeAfterARestart) {
+  std::unique_ptr<Store> store = NewMemoryStore({.clock = &clock_});
+  TimePoint added = clock_.now();
+  {
+    SchedulerOptions options{.store = store.get()};
+    Start(options);
+    ScheduleSpec spec{.id = "tick", .every = seconds(10), .misfire = {.grace = seconds(1)}};
+    spec.task.type = "t";
+    ASSERT_TRUE(scheduler_->add_schedule(spec).ok());
+    ASSERT_TRUE(scheduler_->start().ok());
+    for (int64_t k = 1; k <= 2; ++k) {  // ticks at +10 s and +20 s, on time
+      clock_.advance(seconds(10));
+      ASSERT_TRUE(WaitFor([&] { return scheduler_->schedule("tick")->fired == k; }));
+    }
+    clock_.advance(seconds(5));
+    scheduler_->stop(Duration::zero());
+    scheduler_.reset();
+  }
+  Result<std::vector<StoredSchedule>> stored = store->list_schedules();
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].spec.anchor, added);  // anchored when added, and the anchor kept
+  EXPECT_EQ((*stored)[0].last_due, added + seconds(20));
+
+  // Down for 31 s: the ticks at +30, +40 and +50 misfire; fire_once fires the last of them.
+  clock_.advance(seconds(31));
+  SchedulerOptions options{.store = store.get()};
+  Start(options);
+  scheduler_->handle("t", [](TaskContext&) { return Outcome::Success(); }).ok();
+  ASSERT_EQ(scheduler_->schedules().size(), 1u);
+  StopOnExit stop_on_exit{scheduler_.get()};
+  ASSERT_TRUE(scheduler_->start().ok());
+  ASSERT_TRUE(WaitFor([&] { return scheduler_->schedule("tick")->fired == 1; }));
+  EXPECT_EQ(scheduler_->schedule("tick")->last_due, added + seconds(50));
+  EXPECT_EQ(scheduler_->schedule("tick")->next_due, added + seconds(60));
+  std::vector<TimePoint> dues;
+  Result<TaskPage> page = store->list({}, {.limit = 100});
+  ASSERT_TRUE(page.ok());
+  for (const Task& t : page->tasks) dues.push_back(*t.spec.tick_due);
+  EXPECT_EQ(dues, (std::vector<TimePoint>{added + seconds(10), added + seconds(20),
+                                          added + seconds(50)}));
+
+  ASSERT_TRUE(scheduler_->remove_schedule("tick").ok());
+  stored = store->list_schedules();
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->empty());
+}
+
 TEST_F(SchedulerTest, OverlapForbidSkipsAndReplaceCancels) {
   Start({.slots = 4});
   std::latch release(1);
