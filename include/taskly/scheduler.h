@@ -102,6 +102,15 @@ class TaskContext {
 
 using Handler = std::function<Outcome(TaskContext&)>;
 
+// One worker (slot) of a scheduler, as inspection shows it.
+struct WorkerInfo {
+  std::string id;       // "<worker_id>/<index>": the name its leases carry
+  bool busy = false;    // running an attempt now
+  TaskId task;          // the attempt's task, when busy
+  TimePoint since{};    // when that attempt started, when busy
+  int32_t waiting = 0;  // prefetched tasks waiting for this worker
+};
+
 struct SchedulerOptions {
   // Where tasks live; not owned, must outlive the scheduler. Default: an owned memory store.
   Store* store = nullptr;
@@ -185,6 +194,8 @@ class Scheduler {
   void stop(Duration grace = std::chrono::seconds(30));
 
   SchedulerStats stats() const;
+  // The workers, in slot order; empty before start().
+  std::vector<WorkerInfo> workers() const;
   Store& store();
 
  private:

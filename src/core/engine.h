@@ -53,6 +53,7 @@ struct WorkerSlot {
   bool busy = false;      // guarded by mu
   TaskId id;              // guarded by mu
   uint64_t token = 0;     // guarded by mu
+  TimePoint since{};      // guarded by mu: when the running attempt started
   std::stop_source stop;  // guarded by mu; replaced once it has been requested
   // Prefetched leases waiting for this worker (id, token): heartbeats cover them too.
   std::deque<std::pair<TaskId, uint64_t>> waiting;  // guarded by mu

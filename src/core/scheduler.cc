@@ -319,6 +319,23 @@ SchedulerStats Scheduler::stats() const {
   return s;
 }
 
+std::vector<WorkerInfo> Scheduler::workers() const {
+  std::vector<WorkerInfo> out;
+  std::lock_guard lock(impl_->lifecycle_mu);  // start() fills the slots under it
+  for (size_t i = 0; i < impl_->slots.size(); ++i) {
+    WorkerSlot& slot = *impl_->slots[i];
+    std::lock_guard slot_lock(slot.mu);
+    WorkerInfo info{.id = impl_->options.worker_id + "/" + std::to_string(i), .busy = slot.busy};
+    if (slot.busy) {
+      info.task = slot.id;
+      info.since = slot.since;
+    }
+    info.waiting = static_cast<int32_t>(slot.waiting.size());
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
 Store& Scheduler::store() { return *impl_->store; }
 
 }  // namespace taskly

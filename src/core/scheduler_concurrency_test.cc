@@ -529,6 +529,38 @@ TEST_F(SchedulerTest, SchedulesLiveInTheStoreAndResumeAfterARestart) {
   EXPECT_TRUE(stored->empty());
 }
 
+TEST_F(SchedulerTest, WorkersShowWhatTheyRun) {
+  Start({.slots = 2, .worker_id = "node-a"});
+  EXPECT_TRUE(scheduler_->workers().empty());  // before start
+  std::latch entered(1), release(1);
+  scheduler_
+      ->handle("block",
+               [&](TaskContext&) {
+                 entered.count_down();
+                 release.wait();
+                 return Outcome::Success();
+               })
+      .ok();
+  StopOnExit stop_on_exit{scheduler_.get()};
+  ASSERT_TRUE(scheduler_->start().ok());
+  TaskId id = *scheduler_->enqueue({.type = "block"});
+  entered.wait();
+  std::vector<WorkerInfo> workers = scheduler_->workers();
+  ASSERT_EQ(workers.size(), 2u);
+  EXPECT_EQ(workers[0].id, "node-a/0");
+  EXPECT_EQ(workers[1].id, "node-a/1");
+  int busy = 0;
+  for (const WorkerInfo& w : workers) {
+    if (!w.busy) continue;
+    busy++;
+    EXPECT_EQ(w.task, id);
+    EXPECT_EQ(w.since, clock_.now());
+  }
+  EXPECT_EQ(busy, 1);
+  release.count_down();
+  ASSERT_TRUE(WaitState(id, TaskState::kSucceeded));
+}
+
 TEST_F(SchedulerTest, OverlapForbidSkipsAndReplaceCancels) {
   Start({.slots = 4});
   std::latch release(1);

@@ -163,6 +163,7 @@ TimePoint Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease, Tim
     slot.busy = true;
     slot.id = task.id;
     slot.token = lease.token;
+    slot.since = start;
     stop = slot.stop.get_token();
   }
   // A task cancelled between its claim and now is settled in the store already: skip it.
