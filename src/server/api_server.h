@@ -1,0 +1,50 @@
+// The HTTP API of `taskly server` (DESIGN.md section 7; routes and JSON forms in docs/api.md):
+// /v1 routes over a Scheduler and its Store, /metrics in Prometheus text format, and the
+// health checks. Every route but /healthz and /readyz requires `Authorization: Bearer <token>`.
+// Bad input gets a 4xx with {"error": {"code", "message", "field"}} and changes nothing.
+//
+// Thread-safety: start() and stop() from one thread; requests are served on the server's own
+// threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "taskly/scheduler.h"
+#include "taskly/status.h"
+#include "taskly/store.h"
+
+namespace taskly::server {
+
+struct ApiOptions {
+  std::string host = "127.0.0.1";  // loopback unless configured
+  int port = 8080;                  // 0: any free port (see ApiServer::port())
+  std::string token;                // required, non-empty
+  int64_t max_body_bytes = 1 << 20;       // larger request bodies: 413, field "body"
+  int64_t max_payload_bytes = 256 << 10;  // larger task payloads: 413, field "...payload"
+  int threads = 8;                        // request-serving threads
+};
+
+class ApiServer {
+ public:
+  // Binds host:port and serves until stop(). `scheduler` (and its store) must outlive the
+  // server. `ready` answers /readyz (e.g. "the store is reachable"); it may be empty (ready).
+  static Result<std::unique_ptr<ApiServer>> Start(Scheduler& scheduler, const ApiOptions& options,
+                                                  std::function<Status()> ready = {});
+  virtual ~ApiServer() = default;
+
+  // The bound port (the chosen one when options.port was 0).
+  virtual int port() const = 0;
+  // Stops accepting and finishes requests in flight; idempotent.
+  virtual void stop() = 0;
+};
+
+// The token file of a data directory: `<data_dir>/token`. Returns the token in it, or, when the
+// file does not exist, generates a random token (32 bytes from the OS, hex), writes it with mode
+// 0600, and returns it. FailedPrecondition if the file exists but is readable by group/others,
+// or is empty; Internal with the path on I/O errors.
+Result<std::string> LoadOrCreateToken(const std::string& data_dir);
+
+}  // namespace taskly::server
