@@ -33,6 +33,8 @@ enum class StatusCode {
   kResourceExhausted,   // a limit was hit
   kUnavailable,         // the backend cannot be reached now; retry later
   kInternal,            // a broken invariant
+  kPermissionDenied,    // refused by policy (e.g. exec tasks disabled)
+  kUnauthenticated,     // missing or wrong credentials
 };
 
 // Returns the canonical lower-case name of `code` ("invalid_argument").
@@ -73,6 +75,9 @@ inline Status NotFound(std::string message) {
 }
 inline Status FailedPrecondition(std::string message) {
   return Status(StatusCode::kFailedPrecondition, std::move(message));
+}
+inline Status PermissionDenied(std::string message) {
+  return Status(StatusCode::kPermissionDenied, std::move(message));
 }
 inline Status Aborted(std::string message) {
   return Status(StatusCode::kAborted, std::move(message));
