@@ -43,7 +43,13 @@ test-tsan: deps
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan
 
+# The peers the benchmarks run against (Debian packages; no service is started on install).
+BENCH_DEPS := beanstalkd
+
 bench: build
+	@if ! dpkg-query -W -f='$${Status}\n' $(BENCH_DEPS) 2>/dev/null | grep -q 'install ok installed'; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_DEPS) >/dev/null; \
+	fi
 	./bench/run.sh build/default
 
 format:
