@@ -19,9 +19,9 @@
 namespace taskly::server {
 
 struct ApiOptions {
-  std::string host = "127.0.0.1";  // loopback unless configured
-  int port = 8080;                  // 0: any free port (see ApiServer::port())
-  std::string token;                // required, non-empty
+  std::string host = "127.0.0.1";         // loopback unless configured
+  int port = 8080;                        // 0: any free port (see ApiServer::port())
+  std::string token;                      // required, non-empty
   int64_t max_body_bytes = 1 << 20;       // larger request bodies: 413, field "body"
   int64_t max_payload_bytes = 256 << 10;  // larger task payloads: 413, field "...payload"
   int threads = 8;                        // request-serving threads
@@ -31,6 +31,9 @@ class ApiServer {
  public:
   // Binds host:port and serves until stop(). `scheduler` (and its store) must outlive the
   // server. `ready` answers /readyz (e.g. "the store is reachable"); it may be empty (ready).
+  // Errors: InvalidArgument naming the option ("token" when empty, "port", "max_body_bytes",
+  // "max_payload_bytes", "threads" when out of range); Unavailable when host:port cannot be
+  // bound. A task's "delay" counts from RealClock(): the Scheduler does not expose its clock.
   static Result<std::unique_ptr<ApiServer>> Start(Scheduler& scheduler, const ApiOptions& options,
                                                   std::function<Status()> ready = {});
   virtual ~ApiServer() = default;
@@ -43,8 +46,12 @@ class ApiServer {
 
 // The token file of a data directory: `<data_dir>/token`. Returns the token in it, or, when the
 // file does not exist, generates a random token (32 bytes from the OS, hex), writes it with mode
-// 0600, and returns it. FailedPrecondition if the file exists but is readable by group/others,
-// or is empty; Internal with the path on I/O errors.
+// 0600, and returns it. The file appears whole (written to a temporary file, then linked), and
+// if two processes create it at once both return the one that won. Trailing whitespace (a
+// newline) is not part of the token. FailedPrecondition if the file exists but any group/other
+// permission bit is set (it could be read, or replaced), is not a regular file, or is empty;
+// Internal with the path on I/O errors (including a data_dir that does not exist: it is not
+// created here).
 Result<std::string> LoadOrCreateToken(const std::string& data_dir);
 
 }  // namespace taskly::server

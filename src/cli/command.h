@@ -1,0 +1,40 @@
+// What every subcommand of `taskly` shares: the global options and the way a subcommand hands
+// its work back to main().
+//
+// Each Add*Command function adds its subcommand(s) to the CLI11 app. When the user picks one,
+// its CLI11 callback (run after parsing succeeded) stores the command's work in
+// `Commands::action`; main() then runs it and turns its Exit into the process's exit code. So
+// parsing errors (exit 2) are all raised before anything is done.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "cli/exit_codes.h"
+
+namespace taskly::cli {
+
+// Options of the top-level app; CLI11's fallthrough lets them follow the subcommand too.
+struct GlobalOptions {
+  std::string server = "http://127.0.0.1:8080";  // --server, TASKLY_SERVER
+  std::string token;                             // --token, TASKLY_TOKEN
+  std::string data_dir = "taskly-data";          // --data-dir, TASKLY_DATA_DIR
+  bool json = false;                             // --json
+  std::string request_timeout = "30s";           // --request-timeout
+};
+
+struct Commands {
+  GlobalOptions global;
+  std::string program = "taskly";  // how the user invoked us (argv[0]), for printed examples
+  std::function<Exit()> action;    // set by the chosen subcommand's callback
+};
+
+void AddServerCommand(CLI::App& app, Commands& commands);
+void AddTaskCommands(CLI::App& app, Commands& commands);  // submit, ls, show, cancel, retry
+void AddScheduleCommands(CLI::App& app, Commands& commands);
+void AddQueueCommands(CLI::App& app, Commands& commands);
+void AddInfoCommands(CLI::App& app, Commands& commands);  // stats, analyze, workers
+void AddCronCommand(CLI::App& app, Commands& commands);
+
+}  // namespace taskly::cli

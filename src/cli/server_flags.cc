@@ -1,0 +1,135 @@
+#include "cli/server_flags.h"
+
+#include <charconv>
+#include <optional>
+
+#include "cli/flag_checks.h"
+#include "taskly/policy.h"
+
+namespace taskly::cli {
+namespace {
+
+std::optional<ListenAddress> TryParseListen(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  ListenAddress address;
+  address.host = text.substr(0, colon);
+  if (address.host.front() == '[') {
+    if (address.host.size() < 3 || address.host.back() != ']') return std::nullopt;
+    address.host = address.host.substr(1, address.host.size() - 2);
+  } else if (address.host.find(':') != std::string::npos) {
+    return std::nullopt;  // a bare IPv6 address needs brackets
+  }
+  const std::string port = text.substr(colon + 1);
+  auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), address.port);
+  if (port.empty() || error != std::errc() || end != port.data() + port.size() ||
+      address.port < 0 || address.port > 65535) {
+    return std::nullopt;
+  }
+  return address;
+}
+
+CLI::Validator ListenCheck() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (TryParseListen(text)) return {};
+        return "must be HOST:PORT (port 0-65535; 0 picks a free one), not \"" + text + "\"";
+      },
+      "HOST:PORT", "listen address");
+}
+
+CLI::Validator StoreCheck() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text == "memory") return {};
+        if (text.starts_with("sqlite:") && text.size() > 7) return {};
+        return "must be sqlite:PATH or memory, not \"" + text + "\"";
+      },
+      "sqlite:PATH|memory", "store");
+}
+
+CLI::Validator ExecAllowCheck() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text == "*" || text.starts_with('/')) return {};
+        return "must be the absolute path of an executable (or *), not \"" + text + "\"";
+      },
+      "PATH", "executable");
+}
+
+}  // namespace
+
+ListenAddress ParseListen(const std::string& text) { return *TryParseListen(text); }
+
+void AddServerFlags(CLI::App& cmd, ServerFlags& f) {
+  cmd.add_option("--listen", f.listen, "HOST:PORT to serve the API on")
+      ->envname("TASKLY_LISTEN")
+      ->check(ListenCheck())
+      ->capture_default_str();
+  cmd.add_option("--store", f.store,
+                 "sqlite:PATH (durable) or memory (default: sqlite:<data-dir>/taskly.db)")
+      ->envname("TASKLY_STORE")
+      ->check(StoreCheck());
+  cmd.add_option("--slots", f.slots, "worker threads (0: one per CPU)")
+      ->envname("TASKLY_SLOTS")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
+  cmd.add_option("--queues", f.queues, "queues served, in order (comma-separated)")
+      ->envname("TASKLY_QUEUES")
+      ->delimiter(',')
+      ->check(NameCheck())
+      ->capture_default_str();
+  cmd.add_option("--selector", f.selector,
+                 "how free slots pick a queue: strict|round_robin|weighted")
+      ->envname("TASKLY_SELECTOR")
+      ->check(CLI::Validator(
+          [](std::string& s) {
+            Result<SelectorKind> k = ParseSelectorKind(s, "");
+            return k.ok() ? std::string() : k.status().message();
+          },
+          "SELECTOR", "selector"))
+      ->capture_default_str();
+  cmd.add_option("--prefetch", f.prefetch, "tasks a worker claims at once")
+      ->envname("TASKLY_PREFETCH")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd.add_option("--lease", f.lease, "lease of a claimed task, renewed while it runs")
+      ->envname("TASKLY_LEASE")
+      ->check(PositiveDurationCheck())
+      ->capture_default_str();
+  cmd.add_option("--grace", f.grace, "on SIGTERM/SIGINT, how long running tasks may finish")
+      ->envname("TASKLY_GRACE")
+      ->check(DurationCheck())
+      ->capture_default_str();
+  cmd.add_option("--max-body", f.max_body, "largest request body (bytes; KiB/MiB suffixes)")
+      ->envname("TASKLY_MAX_BODY")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30))
+      ->capture_default_str();
+  cmd.add_option("--max-payload", f.max_payload, "largest task payload (bytes; KiB/MiB suffixes)")
+      ->envname("TASKLY_MAX_PAYLOAD")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30))
+      ->capture_default_str();
+  cmd.add_option("--http-threads", f.http_threads, "threads serving API requests")
+      ->envname("TASKLY_HTTP_THREADS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  auto* allow = cmd.add_flag("--allow-exec", f.allow_exec, "run command tasks (type exec)")
+                    ->envname("TASKLY_ALLOW_EXEC");
+  cmd.add_option("--exec-allow", f.exec_allow,
+                 "with --allow-exec: only these executables (absolute paths; repeatable)")
+      ->envname("TASKLY_EXEC_ALLOW")
+      ->delimiter(',')
+      ->check(ExecAllowCheck())
+      ->needs(allow);
+  cmd.add_option("--exec-user", f.exec_user, "with --allow-exec: the user commands run as")
+      ->envname("TASKLY_EXEC_USER")
+      ->needs(allow);
+  cmd.add_option("--log-level", f.log_level, "trace|debug|info|warn|error|off")
+      ->envname("TASKLY_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+}
+
+}  // namespace taskly::cli

@@ -1,0 +1,41 @@
+// The configuration of `taskly server`: its flags, each also read from an environment variable
+// (TASKLY_<FLAG>, e.g. TASKLY_LISTEN) and from the [server] section of the config file, with
+// precedence flags > environment > file > default (see config_file.h). Every value is checked
+// while parsing, so a bad one is a usage error (exit 2) naming its flag.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace taskly::cli {
+
+struct ServerFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string store;  // "sqlite:PATH" or "memory"; empty: sqlite:<data-dir>/taskly.db
+  int32_t slots = 0;  // 0: one per hardware thread
+  std::vector<std::string> queues = {"default"};
+  std::string selector = "strict";
+  int32_t prefetch = 1;
+  std::string lease = "30s";
+  std::string grace = "30s";
+  int64_t max_body = int64_t{1} << 20;
+  int64_t max_payload = int64_t{256} << 10;
+  int32_t http_threads = 8;
+  bool allow_exec = false;
+  std::vector<std::string> exec_allow;  // absolute paths; empty with --allow-exec: any
+  std::string exec_user;
+  std::string log_level = "info";
+};
+
+void AddServerFlags(CLI::App& cmd, ServerFlags& flags);
+
+// "HOST:PORT" or "[IPv6]:PORT", as --listen's validator accepted it.
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+ListenAddress ParseListen(const std::string& text);
+
+}  // namespace taskly::cli
