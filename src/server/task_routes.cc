@@ -32,21 +32,21 @@ Reply SubmitBatch(const ApiRequest& req, ApiContext& ctx) {
   for (const auto& [key, value] : body->items()) {
     if (key != "tasks") return ErrorReply(InvalidArgument(key, "unknown field"));
   }
-  auto it = body->find("tasks");
-  if (it == body->end() || it->is_null()) {
+  if (!body->contains("tasks") || body->at("tasks").is_null()) {
     return ErrorReply(InvalidArgument("tasks", "is required"));
   }
-  if (!it->is_array()) return ErrorReply(InvalidArgument("tasks", "must be an array"));
-  if (it->empty() || it->size() > kMaxBatch) {
+  const Json& tasks = body->at("tasks");
+  if (!tasks.is_array()) return ErrorReply(InvalidArgument("tasks", "must be an array"));
+  if (tasks.empty() || tasks.size() > kMaxBatch) {
     return ErrorReply(InvalidArgument("tasks", "must hold 1 to " + std::to_string(kMaxBatch) +
-                                                   " tasks, not " + std::to_string(it->size())));
+                                                   " tasks, not " + std::to_string(tasks.size())));
   }
   std::vector<TaskSpec> specs;
-  specs.reserve(it->size());
+  specs.reserve(tasks.size());
   TimePoint now = RealClock().now();
-  for (size_t i = 0; i < it->size(); ++i) {
+  for (size_t i = 0; i < tasks.size(); ++i) {
     std::string prefix = "tasks[" + std::to_string(i) + "].";
-    Result<TaskSpec> spec = codec::TaskSpecFromJson((*it)[i], now, prefix);
+    Result<TaskSpec> spec = codec::TaskSpecFromJson(tasks[i], now, prefix);
     if (!spec.ok()) return ErrorReply(spec.status());
     if (auto r = PayloadTooLarge(spec->payload, ctx.options, prefix + "payload")) return *r;
     specs.push_back(std::move(*spec));
