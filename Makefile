@@ -23,10 +23,11 @@ build: deps
 	cmake --preset default >/dev/null
 	cmake --build --preset default -j $(JOBS)
 
+# The server on the embedded SQLite store in ./taskly-data (ARGS adds flags: ARGS="--allow-exec").
 run: deps
 	cmake --preset default >/dev/null
-	cmake --build --preset default -j $(JOBS) --target taskly_example
-	./build/default/examples/taskly_example
+	cmake --build --preset default -j $(JOBS) --target taskly_cli
+	./build/default/bin/taskly server $(ARGS)
 
 test: test-default test-asan test-tsan
 

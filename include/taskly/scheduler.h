@@ -186,7 +186,9 @@ class Scheduler {
   // the longest run measured so far; schedules with neither are left out.
   Result<std::vector<PoolReport>> analyze();
 
-  // Starts the workers, the schedules and the maintenance loop. FailedPrecondition if started.
+  // Starts the workers, the schedules and the maintenance loop. Served queues the store does
+  // not know yet are created with the default QueueConfig. FailedPrecondition if started; a
+  // store error creating a queue is returned and nothing is started.
   Status start();
   // Stops claiming and firing schedules, lets running tasks finish for up to `grace`, then
   // requests their stop tokens and waits for them to return. Claimed tasks that did not start
@@ -197,6 +199,9 @@ class Scheduler {
   // The workers, in slot order; empty before start().
   std::vector<WorkerInfo> workers() const;
   Store& store();
+  // The clock the scheduler and its store run on (Options::clock or RealClock()): relative
+  // times that callers turn into instants ("in 5 minutes") must count from it.
+  Clock& clock() const;
 
  private:
   struct Impl;

@@ -149,13 +149,16 @@ Exit RunServer(const Commands& commands, const ServerFlags& f) {
 
   const std::string store_spec =
       f.store.empty() ? "sqlite:" + started.data_dir + "/taskly.db" : f.store;
+  const RetentionPolicy retention{.max_count = f.keep,
+                                  .max_age = *codec::ParseDuration(f.keep_for, "")};
   std::unique_ptr<Store> store;
   if (store_spec == "memory") {
-    store = NewMemoryStore();
+    store = NewMemoryStore({.retention = retention});
     started.store = "memory (not durable: tasks are lost when the server stops)";
   } else {
     SqliteStoreOptions options;
     options.path = store_spec.substr(std::strlen("sqlite:"));
+    options.retention = retention;
     Result<std::unique_ptr<Store>> opened = OpenSqliteStore(options);
     if (!opened.ok()) {
       return Exit{ExitCode::kServerError, "cannot open the store: " + opened.status().ToString()};

@@ -126,6 +126,16 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f) {
   cmd.add_option("--exec-user", f.exec_user, "with --allow-exec: the user commands run as")
       ->envname("TASKLY_EXEC_USER")
       ->needs(allow);
+  cmd.add_option("--keep", f.keep,
+                 "retention: terminal tasks kept at most (oldest deleted first, payload too)")
+      ->envname("TASKLY_KEEP")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
+      ->capture_default_str();
+  cmd.add_option("--keep-for", f.keep_for,
+                 "retention: how long a terminal task is kept after it finished")
+      ->envname("TASKLY_KEEP_FOR")
+      ->check(PositiveDurationCheck())
+      ->capture_default_str();
   cmd.add_option("--log-level", f.log_level, "trace|debug|info|warn|error|off")
       ->envname("TASKLY_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))

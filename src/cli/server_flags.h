@@ -26,6 +26,8 @@ struct ServerFlags {
   bool allow_exec = false;
   std::vector<std::string> exec_allow;  // absolute paths; empty with --allow-exec: any
   std::string exec_user;
+  int64_t keep = 100'000;       // retention: terminal tasks kept at most
+  std::string keep_for = "7d";  // retention: terminal tasks deleted this long after finishing
   std::string log_level = "info";
 };
 

@@ -230,9 +230,21 @@ Status Scheduler::start() {
   std::vector<QueueSelector::Entry> entries;
   for (const std::string& q : m.options.queues) {
     int32_t weight = 1;
+    bool exists = false;
     if (known.ok()) {
       for (const QueueInfo& info : *known) {
-        if (info.name == q) weight = info.config.weight;
+        if (info.name == q) {
+          weight = info.config.weight;
+          exists = true;
+        }
+      }
+      // A served queue is listed (and can be paused or limited) before its first task.
+      if (!exists) {
+        if (Status s = m.store->set_queue(q, QueueConfig{}); !s.ok()) {
+          std::lock_guard lock(m.lifecycle_mu);
+          m.started = false;
+          return s;
+        }
       }
     }
     entries.push_back({q, weight});
@@ -337,5 +349,7 @@ std::vector<WorkerInfo> Scheduler::workers() const {
 }
 
 Store& Scheduler::store() { return *impl_->store; }
+
+Clock& Scheduler::clock() const { return impl_->clock; }
 
 }  // namespace taskly

@@ -38,9 +38,10 @@ void Send(const Reply& reply, httplib::Response& res) {
 }
 
 Reply Unauthenticated(bool token_given) {
-  Reply reply = ErrorReply(
-      401, "unauthenticated",
-      token_given ? "the bearer token is not valid" : "missing Authorization: Bearer <token>");
+  Reply reply = ErrorReply(Status(
+      StatusCode::kUnauthenticated,
+      token_given ? "the bearer token is not valid" : "missing Authorization: Bearer <token>",
+      "Authorization"));
   reply.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="taskly")");
   return reply;
 }

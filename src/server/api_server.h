@@ -33,7 +33,7 @@ class ApiServer {
   // server. `ready` answers /readyz (e.g. "the store is reachable"); it may be empty (ready).
   // Errors: InvalidArgument naming the option ("token" when empty, "port", "max_body_bytes",
   // "max_payload_bytes", "threads" when out of range); Unavailable when host:port cannot be
-  // bound. A task's "delay" counts from RealClock(): the Scheduler does not expose its clock.
+  // bound. A task's "delay" counts from the scheduler's clock.
   static Result<std::unique_ptr<ApiServer>> Start(Scheduler& scheduler, const ApiOptions& options,
                                                   std::function<Status()> ready = {});
   virtual ~ApiServer() = default;

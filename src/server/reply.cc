@@ -31,6 +31,10 @@ Reply ErrorReply(const Status& s, std::string_view field) {
       return ErrorReply(409, "failed_precondition", s.message(), named);
     case StatusCode::kResourceExhausted:
       return ErrorReply(429, "resource_exhausted", s.message(), named);
+    case StatusCode::kUnauthenticated:
+      return ErrorReply(401, "unauthenticated", s.message(), named);
+    case StatusCode::kPermissionDenied:
+      return ErrorReply(403, "permission_denied", s.message(), named);
     case StatusCode::kUnavailable:
       return ErrorReply(503, "unavailable", s.message(), named);
     default:

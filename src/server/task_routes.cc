@@ -17,7 +17,7 @@ Reply Submit(const ApiRequest& req, ApiContext& ctx) {
   Result<Json> body = ParseJsonObject(req.body);
   if (!body.ok()) return ErrorReply(body.status());
   // "delay" counts from the API server's clock: Scheduler does not expose its own.
-  Result<TaskSpec> spec = codec::TaskSpecFromJson(*body, RealClock().now());
+  Result<TaskSpec> spec = codec::TaskSpecFromJson(*body, ctx.scheduler.clock().now());
   if (!spec.ok()) return ErrorReply(spec.status());
   if (auto r = PayloadTooLarge(spec->payload, ctx.options, "payload")) return *r;
   Result<std::vector<EnqueueResult>> r = ctx.scheduler.enqueue(std::span(&*spec, 1));
@@ -43,7 +43,7 @@ Reply SubmitBatch(const ApiRequest& req, ApiContext& ctx) {
   }
   std::vector<TaskSpec> specs;
   specs.reserve(tasks.size());
-  TimePoint now = RealClock().now();
+  TimePoint now = ctx.scheduler.clock().now();
   for (size_t i = 0; i < tasks.size(); ++i) {
     std::string prefix = "tasks[" + std::to_string(i) + "].";
     Result<TaskSpec> spec = codec::TaskSpecFromJson(tasks[i], now, prefix);
