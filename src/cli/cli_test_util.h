@@ -87,10 +87,12 @@ inline std::vector<std::string> ChildEnvironment(const Env& extra) {
   return env;
 }
 
-// Starts `taskly args...` with stdin from /dev/null and stdout/stderr into the given files.
+// Starts `binary args...` (by default `taskly`) with stdin from /dev/null and stdout/stderr into
+// the given files.
 inline pid_t Spawn(const std::vector<std::string>& args, const Env& env, const std::string& cwd,
-                   const std::string& out_path, const std::string& err_path) {
-  std::vector<std::string> argv_storage = {TASKLY_BINARY};
+                   const std::string& out_path, const std::string& err_path,
+                   const std::string& binary = TASKLY_BINARY) {
+  std::vector<std::string> argv_storage = {binary};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& a : argv_storage) argv.push_back(a.data());
@@ -109,10 +111,10 @@ inline pid_t Spawn(const std::vector<std::string>& args, const Env& env, const s
                                    0600);
   if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   pid_t pid = -1;
-  const int error = posix_spawn(&pid, TASKLY_BINARY, &actions, nullptr, argv.data(), envp.data());
+  const int error = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (error != 0) {
-    ADD_FAILURE() << "posix_spawn " << TASKLY_BINARY << ": " << std::strerror(error);
+    ADD_FAILURE() << "posix_spawn " << binary << ": " << std::strerror(error);
     return -1;
   }
   return pid;
@@ -181,11 +183,13 @@ inline std::vector<std::string> ExecFlags() {
 }
 
 // One `taskly server` process: started in `dir` (its working directory; the data dir is
-// `dir`/taskly-data unless the args say otherwise) on 127.0.0.1:0.
+// `dir`/taskly-data unless the args say otherwise) on 127.0.0.1:0. `binary` may name another
+// program built over RunCli (the crash tests' ledger server).
 class Server {
  public:
-  Server(const std::string& dir, std::vector<std::string> args, Env env = {})
-      : dir_(dir), args_(std::move(args)), env_(std::move(env)) {}
+  Server(const std::string& dir, std::vector<std::string> args, Env env = {},
+         std::string binary = TASKLY_BINARY)
+      : dir_(dir), args_(std::move(args)), env_(std::move(env)), binary_(std::move(binary)) {}
   ~Server() {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
@@ -200,7 +204,7 @@ class Server {
   bool Start() {
     std::vector<std::string> args = {"server", "--listen", "127.0.0.1:0"};
     args.insert(args.end(), args_.begin(), args_.end());
-    pid_ = Spawn(args, env_, dir_, out_path(), err_path());
+    pid_ = Spawn(args, env_, dir_, out_path(), err_path(), binary_);
     if (pid_ < 0) return false;
     const auto until = std::chrono::steady_clock::now() + kStartTimeout;
     while (std::chrono::steady_clock::now() < until) {
@@ -250,6 +254,7 @@ class Server {
   std::string dir_;
   std::vector<std::string> args_;
   Env env_;
+  std::string binary_;
   pid_t pid_ = -1;
   std::string url_;
 };

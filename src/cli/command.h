@@ -10,8 +10,11 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/exit_codes.h"
+#include "taskly/scheduler.h"
 
 namespace taskly::cli {
 
@@ -28,6 +31,8 @@ struct Commands {
   GlobalOptions global;
   std::string program = "taskly";  // how the user invoked us (argv[0]), for printed examples
   std::function<Exit()> action;    // set by the chosen subcommand's callback
+  // Handlers `server` registers beside exec and echo (see run_cli.h).
+  std::vector<std::pair<std::string, Handler>> extra_handlers;
 };
 
 void AddServerCommand(CLI::App& app, Commands& commands);

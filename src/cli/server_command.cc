@@ -178,8 +178,12 @@ Exit RunServer(const Commands& commands, const ServerFlags& f) {
   if (!created.ok()) return SchedulerOptionError(created.status());
   std::unique_ptr<Scheduler> scheduler = std::move(*created);
 
-  if (Status s = RegisterHandlers(*scheduler, std::move(*exec_handler)); !s.ok()) {
-    return Exit{ExitCode::kServerError, "cannot register the handlers: " + s.ToString()};
+  Status registered = RegisterHandlers(*scheduler, std::move(*exec_handler));
+  for (const auto& [type, handler] : commands.extra_handlers) {
+    if (registered.ok()) registered = scheduler->handle(type, handler);
+  }
+  if (!registered.ok()) {
+    return Exit{ExitCode::kServerError, "cannot register the handlers: " + registered.ToString()};
   }
   started.exec = f.allow_exec;
 
