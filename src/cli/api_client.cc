@@ -81,6 +81,7 @@ ApiClient::ApiClient(std::string url, std::string token, std::string token_sourc
       http_(std::make_unique<httplib::Client>(url_)) {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout - seconds);
+  http_->set_tcp_nodelay(true);  // headers and body go out in separate writes
   http_->set_connection_timeout(seconds.count(), micros.count());
   http_->set_read_timeout(seconds.count(), micros.count());
   http_->set_write_timeout(seconds.count(), micros.count());

@@ -106,6 +106,9 @@ class HttpApiServer final : public ApiServer {
     http_.new_task_queue = [n = static_cast<size_t>(o.threads)] {
       return new httplib::ThreadPool(n);
     };
+    // httplib writes a response's headers and body separately: without TCP_NODELAY, Nagle's
+    // algorithm holds the body back until the client's delayed ACK (~40 ms per request).
+    http_.set_tcp_nodelay(true);
     // Bodies with a Content-Length over the limit are skipped unread by httplib (413).
     http_.set_payload_max_length(static_cast<size_t>(o.max_body_bytes));
     Server::Handler without_body = [this](const httplib::Request& req, httplib::Response& res) {
