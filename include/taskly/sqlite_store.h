@@ -74,4 +74,17 @@ struct SqliteStoreOptions {
 //                             versions.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
 
+// An online backup: writes a consistent copy of `store` (one returned by OpenSqliteStore) into a
+// new file at `path` while the store keeps serving. The copy holds every write acknowledged
+// before the call; it is a complete database (no `-wal` beside it) that OpenSqliteStore opens
+// like the original, redelivering the tasks that were active. Writes wait while it is made
+// (VACUUM INTO: about as long as reading the whole database once).
+//
+// Errors:
+//   FailedPrecondition ("store")  `store` is not a SQLite store.
+//   AlreadyExists ("path")        something exists at `path` (it is never overwritten).
+//   Unavailable                   the copy could not be written (its directory, permissions, a
+//                                 full disk); a partial file is removed.
+Status BackupSqliteStore(Store& store, const std::string& path);
+
 }  // namespace taskly

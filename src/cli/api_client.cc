@@ -1,6 +1,11 @@
 #include "cli/api_client.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -134,6 +139,54 @@ Expected<Json> ApiClient::patch(const std::string& path, const Json& body) {
 
 Expected<Json> ApiClient::del(const std::string& path) {
   return Answer(http_->Delete(path, Headers()), "DELETE", path);
+}
+
+Expected<int64_t> ApiClient::download(const std::string& path, const std::string& file) {
+  const std::string part = file + ".part";
+  int fd = -1;  // the .part file, once the server said 200
+  int64_t written = 0;
+  int write_errno = 0;
+  std::string error_body;  // the JSON error of a refusal
+  httplib::Result result = http_->Get(
+      path, Headers(),
+      [&](const httplib::Response& response) {
+        if (response.status != 200) return true;  // its body is the error
+        fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) write_errno = errno;
+        return fd >= 0;
+      },
+      [&](const char* data, size_t n) {
+        if (fd < 0) {
+          error_body.append(data, n);
+          return true;
+        }
+        while (n > 0) {
+          const ssize_t w = ::write(fd, data, n);
+          if (w < 0 && errno == EINTR) continue;
+          if (w <= 0) {
+            write_errno = w < 0 ? errno : EIO;
+            return false;
+          }
+          data += w;
+          n -= static_cast<size_t>(w);
+          written += w;
+        }
+        return true;
+      });
+  if (fd >= 0 && write_errno == 0 && result && ::fsync(fd) != 0) write_errno = errno;
+  if (fd >= 0) ::close(fd);
+  const bool complete = fd >= 0 && write_errno == 0 && result && result->status == 200;
+  if (complete && ::rename(part.c_str(), file.c_str()) != 0) write_errno = errno;
+  if (complete && write_errno == 0) return written;
+  if (fd >= 0) ::unlink(part.c_str());
+  if (write_errno != 0) {
+    return Exit{ExitCode::kServerError, "cannot write " + file + ": " + std::strerror(write_errno)};
+  }
+  if (result) result->body = std::move(error_body);
+  Expected<Json> answer = Answer(result, "GET", path);
+  if (!answer.ok()) return answer.exit();
+  return Exit{ExitCode::kServerError, "the server answered GET " + path + " with HTTP " +
+                                          std::to_string(result->status) + " and no file"};
 }
 
 std::string PathSegment(const std::string& segment) {

@@ -40,6 +40,10 @@ class ApiClient {
   Expected<Json> put(const std::string& path, const Json& body);
   Expected<Json> patch(const std::string& path, const Json& body);
   Expected<Json> del(const std::string& path);
+  // Streams the body of GET `path` into a new file `file`: written to `file`.part, fsync'd,
+  // then renamed, so `file` appears only whole. Returns its size. Errors as above, and
+  // kServerError naming the file when it cannot be written (the .part file is removed).
+  Expected<int64_t> download(const std::string& path, const std::string& file);
 
   const std::string& url() const { return url_; }
 

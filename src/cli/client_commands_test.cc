@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "cli/cli_test_util.h"
+#include "taskly/sqlite_store.h"
 
 namespace taskly::cli::testing {
 namespace {
@@ -439,6 +442,40 @@ TEST_F(ClientCommands, JsonOutputOfEveryCommandParses) {
     Json j = Json::parse(r.out, nullptr, false);
     EXPECT_TRUE(j.is_object()) << ::testing::PrintToString(args) << r;
   }
+}
+
+TEST_F(ClientCommands, BackupCopiesTheRunningServersDatabase) {
+  const std::string id = Submit({"echo", "--payload", R"({"backed": "up"})", "--queue", "held"});
+  TempDir out;
+  const std::string file = out / "copy.db";
+  CliRun r = Taskly({"backup", file});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr(file));
+  EXPECT_FALSE(std::filesystem::exists(file + ".part"));
+
+  // The copy is a whole store: it opens, and holds the task.
+  Result<std::unique_ptr<Store>> copy = OpenSqliteStore({.path = file});
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  Result<Task> task = (*copy)->get(id);
+  ASSERT_TRUE(task.ok()) << task.status().ToString();
+  EXPECT_EQ(task->spec.payload, R"({"backed":"up"})");
+
+  // Never over an existing file.
+  CliRun again = Taskly({"backup", file});
+  EXPECT_EQ(again.code, 2) << again;
+  EXPECT_THAT(again.err, HasSubstr("already exists"));
+}
+
+TEST(BackupOfAMemoryStore, IsRefusedNamingTheStore) {
+  TempDir dir;
+  Server server(dir.path(), {"--store", "memory"});
+  ASSERT_TRUE(server.Start());
+  CliRun r = RunTaskly({"backup", dir / "copy.db"}, server.client_env());
+  EXPECT_EQ(r.code, 1) << r;
+  EXPECT_THAT(r.err, HasSubstr("409"));
+  EXPECT_THAT(r.err, HasSubstr("store"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "copy.db"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "copy.db.part"));
 }
 
 }  // namespace

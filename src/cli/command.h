@@ -41,5 +41,6 @@ void AddScheduleCommands(CLI::App& app, Commands& commands);
 void AddQueueCommands(CLI::App& app, Commands& commands);
 void AddInfoCommands(CLI::App& app, Commands& commands);  // stats, analyze, workers
 void AddCronCommand(CLI::App& app, Commands& commands);
+void AddBackupCommand(CLI::App& app, Commands& commands);
 
 }  // namespace taskly::cli

@@ -66,6 +66,7 @@ int RunCli(int argc, char** argv, std::vector<std::pair<std::string, Handler>> e
   taskly::cli::AddQueueCommands(app, commands);
   taskly::cli::AddInfoCommands(app, commands);
   taskly::cli::AddCronCommand(app, commands);
+  taskly::cli::AddBackupCommand(app, commands);
 
   try {
     app.parse(argc, argv);

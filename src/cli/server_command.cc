@@ -198,6 +198,11 @@ Exit RunServer(const Commands& commands, const ServerFlags& f) {
   api_options.max_body_bytes = f.max_body;
   api_options.max_payload_bytes = f.max_payload;
   api_options.threads = f.http_threads;
+  if (store_spec != "memory") {
+    // The backup's temporary copy goes beside the database, on the same file system.
+    api_options.backup_dir =
+        fs::absolute(store_spec.substr(std::strlen("sqlite:"))).parent_path().string();
+  }
   Store* store_ptr = store.get();
   Result<std::unique_ptr<server::ApiServer>> api =
       server::ApiServer::Start(*scheduler, api_options, [store_ptr]() -> Status {

@@ -34,6 +34,7 @@ const Route kRoutes[] = {
     {"GET", "/v1/workers"},
     {"GET", "/v1/stats"},
     {"GET", "/v1/analysis"},
+    {"GET", "/v1/backup"},
     {"GET", "/metrics"},
     {"GET", "/v1/no-such-route"},
     {"DELETE", "/v1/tasks"},

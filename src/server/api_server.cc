@@ -11,8 +11,13 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -31,10 +36,46 @@ thread_local std::optional<std::chrono::steady_clock::time_point> t_request_star
 
 bool NeedsAuth(const std::string& path) { return path != "/healthz" && path != "/readyz"; }
 
+// Streams `path` (a temporary file the reply owns) as the body, then deletes it and its
+// directory. If it cannot be opened, a 500 is sent instead.
+void SendFile(const Reply& reply, httplib::Response& res) {
+  const std::filesystem::path path = reply.file;
+  auto remove = [path] {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+    std::filesystem::remove(path.parent_path(), ignored);  // only if empty
+  };
+  auto in = std::make_shared<std::ifstream>(path, std::ios::binary);
+  std::error_code error;
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  if (!*in || error) {
+    remove();
+    spdlog::error("api: cannot read {}", path.string());
+    Reply failed = ErrorReply(500, "internal", "the backup file could not be read");
+    res.status = failed.status;
+    res.set_content(failed.body, failed.content_type);
+    return;
+  }
+  res.set_content_provider(
+      static_cast<size_t>(size), reply.content_type,
+      [in](size_t offset, size_t length, httplib::DataSink& sink) {
+        std::array<char, 64 << 10> chunk;
+        in->seekg(static_cast<std::streamoff>(offset));
+        in->read(chunk.data(), static_cast<std::streamsize>(std::min(length, chunk.size())));
+        const std::streamsize n = in->gcount();
+        return n > 0 && sink.write(chunk.data(), static_cast<size_t>(n));
+      },
+      [remove](bool) { remove(); });
+}
+
 void Send(const Reply& reply, httplib::Response& res) {
   res.status = reply.status;
   for (const auto& [name, value] : reply.headers) res.set_header(name, value);
-  if (!reply.body.empty()) res.set_content(reply.body, reply.content_type);
+  if (!reply.file.empty()) {
+    SendFile(reply, res);
+  } else if (!reply.body.empty()) {
+    res.set_content(reply.body, reply.content_type);
+  }
 }
 
 Reply Unauthenticated(bool token_given) {
@@ -62,6 +103,7 @@ class HttpApiServer final : public ApiServer {
     AddScheduleRoutes(router_, ctx_);
     AddQueueRoutes(router_, ctx_);
     AddInspectRoutes(router_, ctx_);
+    AddBackupRoutes(router_, ctx_);
     Configure();
   }
   ~HttpApiServer() override { stop(); }

@@ -25,6 +25,9 @@ struct ApiOptions {
   int64_t max_body_bytes = 1 << 20;       // larger request bodies: 413, field "body"
   int64_t max_payload_bytes = 256 << 10;  // larger task payloads: 413, field "...payload"
   int threads = 8;                        // request-serving threads
+  // Where GET /v1/backup writes its temporary copy of the database before sending it (best on
+  // the database's own file system); empty: the system's temporary directory.
+  std::string backup_dir;
 };
 
 class ApiServer {

@@ -20,6 +20,9 @@ using codec::Json;
 struct Reply {
   int status = 200;
   std::string body;
+  // When set, the body is this file's content instead, streamed from disk; the file is a
+  // temporary one the reply owns, deleted (with its directory) once sent or abandoned.
+  std::string file;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
 };

@@ -36,5 +36,7 @@ void AddScheduleRoutes(Router& router, ApiContext& ctx);
 void AddQueueRoutes(Router& router, ApiContext& ctx);
 // /v1/workers, /v1/stats, /v1/analysis, /metrics, /healthz, /readyz.
 void AddInspectRoutes(Router& router, ApiContext& ctx);
+// /v1/backup.
+void AddBackupRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace taskly::server

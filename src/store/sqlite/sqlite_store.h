@@ -59,6 +59,8 @@ class SqliteStore final : public Store {
 
   // Transactions committed since the store was opened.
   uint64_t commits() const { return writer_->commits(); }
+  // See BackupSqliteStore.
+  Status backup(const std::string& path) { return writer_->snapshot(path); }
 
  private:
   explicit SqliteStore(const SqliteStoreOptions& options);

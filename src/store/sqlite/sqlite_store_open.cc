@@ -1,5 +1,6 @@
 // Opening the SQLite store: the database, the in-memory state rebuilt from its tables, and the
 // redelivery of the tasks that were active when the previous process stopped.
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "codec/json_codec.h"
@@ -145,6 +146,22 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options
   Result<std::unique_ptr<sqlite::SqliteStore>> store = sqlite::SqliteStore::Open(options);
   if (!store.ok()) return store.status();
   return std::unique_ptr<Store>(std::move(store).value());
+}
+
+Status BackupSqliteStore(Store& store, const std::string& path) {
+  auto* sqlite_store = dynamic_cast<sqlite::SqliteStore*>(&store);
+  if (sqlite_store == nullptr) {
+    return Status(StatusCode::kFailedPrecondition, "only a SQLite store has an online backup",
+                  "store");
+  }
+  if (path.empty()) return InvalidArgument("path", "must not be empty");
+  std::error_code error;
+  if (std::filesystem::exists(std::filesystem::symlink_status(path, error))) {
+    return Status(StatusCode::kAlreadyExists, path + " already exists", "path");
+  }
+  Status s = sqlite_store->backup(path);
+  if (!s.ok()) std::filesystem::remove(path, error);
+  return s;
 }
 
 }  // namespace taskly

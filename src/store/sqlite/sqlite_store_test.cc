@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -570,6 +571,53 @@ TEST_F(SqliteStoreTest, GroupCommitPutsManyCallersInOneCommit) {
   std::vector<TaskSpec> batch(500, Spec("q"));
   ASSERT_TRUE(store.enqueue(batch).ok());
   EXPECT_LE(store.commits() - before_batch, 8u);
+}
+
+TEST_F(SqliteStoreTest, OnlineBackupHoldsEveryAcknowledgedWriteAndOpensLikeTheOriginal) {
+  std::unique_ptr<Store> store = Open();
+  ASSERT_NE(store, nullptr);
+  TaskId done = Enqueue(*store, Spec("q"));
+  Lease lease = ClaimOne(*store, "q");
+  ASSERT_EQ(lease.task.id, done);
+  ASSERT_TRUE(store->complete(done, lease.token, "ok").ok());
+  TaskId running = Enqueue(*store, Spec("q"));
+  ClaimOne(*store, "q");
+  TaskId waiting = Enqueue(*store, Spec("q"));
+
+  // Writers keep going while the copy is made; the copy holds what was acknowledged before.
+  std::atomic<bool> stop = false;
+  std::thread writer([&] {
+    while (!stop) (void)store->enqueue_one(Spec("other"));
+  });
+  const std::string copy = dir_.file("backup.db");
+  Status s = BackupSqliteStore(*store, copy);
+  stop = true;
+  writer.join();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_FALSE(std::filesystem::exists(copy + "-wal"));
+
+  // Never over an existing file.
+  Status again = BackupSqliteStore(*store, copy);
+  EXPECT_EQ(again.code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(again.field(), "path");
+  // A directory that does not exist: Unavailable, nothing left behind.
+  const std::string nowhere = dir_.file("missing/backup.db");
+  EXPECT_EQ(BackupSqliteStore(*store, nowhere).code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(std::filesystem::exists(nowhere));
+  // Only a SQLite store has one.
+  std::unique_ptr<Store> memory = NewMemoryStore();
+  EXPECT_EQ(BackupSqliteStore(*memory, dir_.file("m.db")).field(), "store");
+
+  // The copy opens like the original after a crash: the active task is redelivered.
+  SqliteStoreOptions options = Options();
+  options.path = copy;
+  Result<std::unique_ptr<Store>> restored = OpenSqliteStore(options);
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ((*restored)->get(done)->state, TaskState::kSucceeded);
+  EXPECT_EQ((*restored)->get(done)->result, "ok");
+  EXPECT_EQ((*restored)->get(running)->state, TaskState::kPending);
+  EXPECT_EQ((*restored)->get(running)->attempts, 1);
+  EXPECT_EQ((*restored)->get(waiting)->state, TaskState::kPending);
 }
 
 }  // namespace

@@ -59,11 +59,49 @@ uint64_t GroupCommitWriter::commits() const {
   return commits_;
 }
 
+Status GroupCommitWriter::snapshot(const std::string& path) {
+  SnapshotRequest request{.path = path};
+  std::unique_lock lock(mu_);
+  if (!failed_.ok()) return failed_;
+  if (stopping_) return Status(StatusCode::kUnavailable, "sqlite store " + path_ + " is closing");
+  snapshots_.push_back(&request);
+  work_cv_.notify_one();
+  snapshot_cv_.wait(lock, [&] { return request.done; });
+  return request.result;
+}
+
+// Called by the writer thread with `lock` held, between commits: everything durable is in the
+// file, and no transaction is open (VACUUM INTO refuses to run inside one).
+void GroupCommitWriter::take_snapshots(std::unique_lock<std::mutex>& lock) {
+  std::vector<SnapshotRequest*> requests = std::exchange(snapshots_, {});
+  lock.unlock();
+  for (SnapshotRequest* request : requests) {
+    Result<Statement> vacuum = Statement::Prepare(db_, "VACUUM INTO ?1");
+    if (!vacuum.ok()) {
+      request->result = vacuum.status();
+      continue;
+    }
+    vacuum->bind(1, std::string_view(request->path));
+    Status s = vacuum->run();
+    request->result =
+        s.ok() ? Status()
+               : Status(StatusCode::kUnavailable,
+                        "snapshot of " + path_ + " into " + request->path + ": " + s.message());
+  }
+  lock.lock();
+  for (SnapshotRequest* request : requests) request->done = true;
+  snapshot_cv_.notify_all();
+}
+
 void GroupCommitWriter::run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    work_cv_.wait(lock, [&] { return !pending_.empty() || stopping_; });
-    if (pending_.empty()) return;  // stopping, and everything submitted is committed
+    work_cv_.wait(lock, [&] { return !pending_.empty() || !snapshots_.empty() || stopping_; });
+    if (!snapshots_.empty()) take_snapshots(lock);
+    if (pending_.empty()) {
+      if (stopping_) return;  // everything submitted is committed
+      continue;
+    }
     std::vector<WriteSet> batch = std::exchange(pending_, {});
     in_flight_ = submitted_;
     const uint64_t number = ++batches_;
@@ -80,6 +118,11 @@ void GroupCommitWriter::run() {
                        "sqlite store " + path_ + " stopped after a failed write (" + s.message() +
                            "); reopen it to continue from what was committed");
       pending_.clear();
+      for (SnapshotRequest* request : std::exchange(snapshots_, {})) {
+        request->result = failed_;
+        request->done = true;
+      }
+      snapshot_cv_.notify_all();
     }
     lock.unlock();
     if (s.ok()) {

@@ -47,10 +47,17 @@ class GroupCommitWriter {
   Status health() const;
   // Transactions committed so far.
   uint64_t commits() const;
+  // Writes a copy of the database into a new file at `path` (VACUUM INTO: one consistent,
+  // compact file with no WAL beside it), holding every write that was durable when the call
+  // was made (so every acknowledged one). It runs on the writer thread between two commits;
+  // writes submitted meanwhile wait for it. The file must not exist. Returns SQLite's error
+  // (kUnavailable) if the copy cannot be written, or the writer's error once it has stopped.
+  Status snapshot(const std::string& path);
 
  private:
   void run();
   Status commit(const std::vector<WriteSet>& batch);
+  void take_snapshots(std::unique_lock<std::mutex>& lock);
 
   const std::string path_;
   Database db_;    // used by the writer thread only
@@ -61,6 +68,14 @@ class GroupCommitWriter {
   // parity): the one being committed or the next. A commit wakes its own waiters only, not
   // those whose writes are still queued behind it.
   std::condition_variable done_cv_[2];
+  // Snapshots asked for and not yet taken, and their results (guarded by mu_).
+  struct SnapshotRequest {
+    std::string path;
+    bool done = false;
+    Status result;
+  };
+  std::vector<SnapshotRequest*> snapshots_;
+  std::condition_variable snapshot_cv_;
   std::vector<WriteSet> pending_;  // guarded by mu_: the next batch's mutations
   uint64_t submitted_ = 0;         // guarded by mu_: the last ticket handed out
   uint64_t in_flight_ = 0;         // guarded by mu_: the last ticket of the latest batch taken
