@@ -5,7 +5,8 @@
 // starts and threads inherit it) and taken with sigwait on the main thread; then the API stops
 // (requests in flight finish), the scheduler stops claiming, hands back prefetched tasks that
 // did not start, lets running ones finish for --grace and then stops them, and the store is
-// closed. A second signal during that exits at once (exit code 1).
+// closed. A second signal during that, 0.5 s or more after the first, exits at once (exit
+// code 1).
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -226,16 +227,24 @@ Exit RunServer(const Commands& commands, const ServerFlags& f) {
   const Duration grace = *codec::ParseDuration(f.grace, "");
   spdlog::info("{}: shutting down; running tasks have {} to finish (send it again to exit now)",
                strsignal(signal_number), codec::FormatDuration(grace));
-  // A second signal ends the process at once, whatever the shutdown is doing.
-  std::jthread impatient([&signals](std::stop_token stop) {
-    const timespec tick{0, 100'000'000};
-    while (!stop.stop_requested()) {
-      if (sigtimedwait(&signals, nullptr, &tick) > 0) {
-        spdlog::warn("second signal: exiting without waiting for running tasks");
-        std::_Exit(static_cast<int>(ExitCode::kServerError));
-      }
-    }
-  });
+  // A second signal ends the process at once, whatever the shutdown is doing. One that comes
+  // within kDuplicateWindow of the first is taken for the same request delivered twice (a
+  // SIGTERM to the process group reaches both `make run` and the server, and make forwards it
+  // to the server again), not for impatience.
+  std::jthread impatient(
+      [&signals, first = std::chrono::steady_clock::now()](std::stop_token stop) {
+        constexpr auto kDuplicateWindow = std::chrono::milliseconds(500);
+        const timespec tick{0, 100'000'000};
+        while (!stop.stop_requested()) {
+          if (sigtimedwait(&signals, nullptr, &tick) <= 0) continue;
+          if (std::chrono::steady_clock::now() - first < kDuplicateWindow) {
+            spdlog::info("a repeated signal right after the first: still shutting down gracefully");
+            continue;
+          }
+          spdlog::warn("second signal: exiting without waiting for running tasks");
+          std::_Exit(static_cast<int>(ExitCode::kServerError));
+        }
+      });
   (*api)->stop();
   scheduler->stop(grace);
   scheduler.reset();
