@@ -25,6 +25,7 @@
 #include "cli/server_flags.h"
 #include "codec/json_codec.h"
 #include "server/api_server.h"
+#include "taskly/redis_store.h"
 #include "taskly/scheduler.h"
 #include "taskly/sqlite_store.h"
 #include "taskly/store.h"
@@ -156,6 +157,18 @@ Exit RunServer(const Commands& commands, const ServerFlags& f) {
   if (store_spec == "memory") {
     store = NewMemoryStore({.retention = retention});
     started.store = "memory (not durable: tasks are lost when the server stops)";
+  } else if (store_spec.starts_with("redis://")) {
+    RedisStoreOptions options;
+    options.url = store_spec;
+    options.retention = retention;
+    Result<std::unique_ptr<Store>> opened = OpenRedisStore(options);
+    if (!opened.ok()) {
+      return Exit{ExitCode::kServerError, "cannot open the store: " + opened.status().ToString()};
+    }
+    store = std::move(*opened);
+    // The URL without its password.
+    const size_t at = store_spec.rfind('@');
+    started.store = at == std::string::npos ? store_spec : "redis://" + store_spec.substr(at + 1);
   } else {
     SqliteStoreOptions options;
     options.path = store_spec.substr(std::strlen("sqlite:"));

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "cli/flag_checks.h"
+#include "store/redis/url.h"
 #include "taskly/policy.h"
 
 namespace taskly::cli {
@@ -43,9 +44,13 @@ CLI::Validator StoreCheck() {
       [](std::string& text) -> std::string {
         if (text == "memory") return {};
         if (text.starts_with("sqlite:") && text.size() > 7) return {};
-        return "must be sqlite:PATH or memory, not \"" + text + "\"";
+        if (text.starts_with("redis://")) {
+          Result<redis::RedisAddress> address = redis::ParseRedisUrl(text);
+          return address.ok() ? std::string() : address.status().message();
+        }
+        return "must be sqlite:PATH, redis://HOST:PORT/DB or memory, not \"" + text + "\"";
       },
-      "sqlite:PATH|memory", "store");
+      "sqlite:PATH|redis://HOST:PORT/DB|memory", "store");
 }
 
 CLI::Validator ExecAllowCheck() {
@@ -67,7 +72,8 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f) {
       ->check(ListenCheck())
       ->capture_default_str();
   cmd.add_option("--store", f.store,
-                 "sqlite:PATH (durable) or memory (default: sqlite:<data-dir>/taskly.db)")
+                 "sqlite:PATH (durable), redis://[:PASSWORD@]HOST:PORT/DB (shared by a cluster) or "
+                 "memory (default: sqlite:<data-dir>/taskly.db)")
       ->envname("TASKLY_STORE")
       ->check(StoreCheck());
   cmd.add_option("--slots", f.slots, "worker threads (0: one per CPU)")

@@ -13,7 +13,8 @@ namespace taskly::cli {
 
 struct ServerFlags {
   std::string listen = "127.0.0.1:8080";
-  std::string store;  // "sqlite:PATH" or "memory"; empty: sqlite:<data-dir>/taskly.db
+  std::string
+      store;  // "sqlite:PATH", "redis://..." or "memory"; empty: sqlite:<data-dir>/taskly.db
   int32_t slots = 0;  // 0: one per hardware thread
   std::vector<std::string> queues = {"default"};
   std::string selector = "strict";

@@ -1,0 +1,60 @@
+// The Redis Store (taskly/redis_store.h): each operation is one script call (scripts.h) on a
+// pooled connection, with the store's clock read once per call and passed in; get() is a plain
+// HGETALL. wait_for_work() checks Redis once, then sleeps on the WakeListener.
+//
+// Thread-safety: thread-safe; the pool gives each concurrent call its own connection.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/redis/connection.h"
+#include "store/redis/scripts.h"
+#include "store/redis/wake_listener.h"
+#include "taskly/redis_store.h"
+#include "taskly/store.h"
+
+namespace taskly::redis {
+
+class RedisStore final : public Store {
+ public:
+  RedisStore(const RedisStoreOptions& options, ConnectOptions connect, Scripts scripts,
+             std::unique_ptr<WakeListener> listener);
+
+  Result<std::vector<EnqueueResult>> enqueue(std::span<const TaskSpec> specs) override;
+  Result<std::vector<Lease>> claim(const ClaimRequest& request) override;
+  void wait_for_work(const std::vector<std::string>& queues, TimePoint until,
+                     std::stop_token stop) override;
+  Result<TimePoint> heartbeat(const TaskId& id, uint64_t token, Duration lease) override;
+  Status complete(const TaskId& id, uint64_t token, std::string result) override;
+  std::vector<Status> complete_batch(std::span<Completion> items) override;
+  Result<TaskState> fail(const TaskId& id, uint64_t token, std::string error,
+                         const FailOptions& options) override;
+  Status yield(const TaskId& id, uint64_t token, std::string checkpoint) override;
+  Status cancel(const TaskId& id) override;
+  Status retry(const TaskId& id) override;
+  Result<Task> get(const TaskId& id) override;
+  Result<TaskPage> list(const TaskFilter& filter, const PageRequest& page) override;
+  Status set_queue(const std::string& name, const QueueConfig& config) override;
+  Status pause_queue(const std::string& name, bool paused) override;
+  Result<std::vector<QueueInfo>> queues() override;
+  Status put_schedule(const ScheduleSpec& spec) override;
+  Status remove_schedule(const std::string& id) override;
+  Result<std::vector<StoredSchedule>> list_schedules() override;
+  Status advance_schedule(const std::string& id, TimePoint due) override;
+  Result<MaintenanceReport> maintain() override;
+
+ private:
+  // Runs `script` with ARGV = prefix, T8(now), `args`.
+  Result<Reply> run(Script script, TimePoint now, std::vector<std::string> args);
+
+  Clock& clock_;
+  const RetentionPolicy retention_;
+  const std::string prefix_;
+  ConnectionPool pool_;
+  const Scripts scripts_;
+  std::unique_ptr<WakeListener> listener_;
+};
+
+}  // namespace taskly::redis
