@@ -93,6 +93,14 @@ RedisStore::RedisStore(const RedisStoreOptions& options, ConnectOptions connect,
       scripts_(std::move(scripts)),
       listener_(std::move(listener)) {}
 
+Status RedisStore::run_on_existing(Script script, std::vector<std::string> args,
+                                   const std::string& what) {
+  Result<Reply> r = run(script, clock_.now(), std::move(args));
+  if (!r.ok()) return r.status();
+  if (r->integer == kCodeNotFound) return NotFound(what + " not found");
+  return Status();
+}
+
 Result<Reply> RedisStore::run(Script script, TimePoint now, std::vector<std::string> args) {
   Result<ConnectionPool::Handle> conn = pool_.acquire();
   if (!conn.ok()) return conn.status();
@@ -338,10 +346,7 @@ Status RedisStore::set_queue(const std::string& name, const QueueConfig& config)
 }
 
 Status RedisStore::pause_queue(const std::string& name, bool paused) {
-  Result<Reply> r = run(Script::kPauseQueue, clock_.now(), {name, paused ? "1" : "0"});
-  if (!r.ok()) return r.status();
-  if (r->integer == kCodeNotFound) return NotFound("queue " + name + " not found");
-  return Status();
+  return run_on_existing(Script::kPauseQueue, {name, paused ? "1" : "0"}, "queue " + name);
 }
 
 Result<std::vector<QueueInfo>> RedisStore::queues() {
@@ -370,10 +375,7 @@ Status RedisStore::put_schedule(const ScheduleSpec& spec) {
 }
 
 Status RedisStore::remove_schedule(const std::string& id) {
-  Result<Reply> r = run(Script::kRemoveSchedule, clock_.now(), {id});
-  if (!r.ok()) return r.status();
-  if (r->integer == kCodeNotFound) return NotFound("schedule " + id + " not found");
-  return Status();
+  return run_on_existing(Script::kRemoveSchedule, {id}, "schedule " + id);
 }
 
 Result<std::vector<StoredSchedule>> RedisStore::list_schedules() {
@@ -402,10 +404,7 @@ Result<std::vector<StoredSchedule>> RedisStore::list_schedules() {
 }
 
 Status RedisStore::advance_schedule(const std::string& id, TimePoint due) {
-  Result<Reply> r = run(Script::kAdvanceSchedule, clock_.now(), {id, T8(due)});
-  if (!r.ok()) return r.status();
-  if (r->integer == kCodeNotFound) return NotFound("schedule " + id + " not found");
-  return Status();
+  return run_on_existing(Script::kAdvanceSchedule, {id, T8(due)}, "schedule " + id);
 }
 
 Result<MaintenanceReport> RedisStore::maintain() {

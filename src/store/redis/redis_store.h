@@ -48,6 +48,9 @@ class RedisStore final : public Store {
  private:
   // Runs `script` with ARGV = prefix, T8(now), `args`.
   Result<Reply> run(Script script, TimePoint now, std::vector<std::string> args);
+  // run() for a script that answers OK or kCodeNotFound: the latter becomes NotFound("<what>
+  // not found").
+  Status run_on_existing(Script script, std::vector<std::string> args, const std::string& what);
 
   Clock& clock_;
   const RetentionPolicy retention_;
