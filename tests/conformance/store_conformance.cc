@@ -6,6 +6,8 @@
 #include <span>
 #include <utility>
 
+#include "tests/support/model_compare.h"
+
 namespace taskly {
 
 using namespace std::chrono_literals;
@@ -140,27 +142,6 @@ TaskSpec FullSpec(TimePoint now) {
   return spec;
 }
 
-void ExpectSpecEq(const TaskSpec& got, const TaskSpec& want) {
-  EXPECT_EQ(got.type, want.type);
-  EXPECT_EQ(got.payload, want.payload);
-  EXPECT_EQ(got.payload.size(), want.payload.size()) << "payload bytes after a NUL were lost";
-  EXPECT_EQ(got.queue, want.queue);
-  EXPECT_EQ(got.priority, want.priority);
-  EXPECT_EQ(got.deadline, want.deadline);
-  EXPECT_EQ(got.timeout, want.timeout);
-  EXPECT_EQ(got.max_attempts, want.max_attempts);
-  EXPECT_EQ(got.backoff.initial, want.backoff.initial);
-  EXPECT_EQ(got.backoff.cap, want.backoff.cap);
-  EXPECT_EQ(got.backoff.multiplier, want.backoff.multiplier);
-  EXPECT_EQ(got.run_at, want.run_at);
-  EXPECT_EQ(got.unique_key, want.unique_key);
-  EXPECT_EQ(got.unique_ttl, want.unique_ttl);
-  EXPECT_EQ(got.labels, want.labels);
-  EXPECT_EQ(got.period, want.period);
-  EXPECT_EQ(got.schedule_id, want.schedule_id);
-  EXPECT_EQ(got.tick_due, want.tick_due);
-}
-
 // One way to spoil a spec, and the field the store must name.
 struct InvalidCase {
   const char* name;
@@ -196,7 +177,7 @@ TEST_P(StoreConformance, GetReturnsEveryFieldOfTheSpec) {
   TaskId id = Enqueue(spec);
   Task task = Get(id);
   EXPECT_EQ(task.id, id);
-  ExpectSpecEq(task.spec, spec);
+  testing::ExpectSpecEq(task.spec, spec);
   EXPECT_EQ(task.state, TaskState::kPending);
   EXPECT_EQ(task.attempts, 0);
   EXPECT_EQ(task.lease_token, 0u);
@@ -223,7 +204,7 @@ TEST_P(StoreConformance, DefaultsRoundTripAndSeqFollowsEnqueueOrder) {
   TaskId b = Enqueue(Spec("default", "b"));
   Task ta = Get(a);
   Task tb = Get(b);
-  ExpectSpecEq(ta.spec, Spec("default", "a"));
+  testing::ExpectSpecEq(ta.spec, Spec("default", "a"));
   EXPECT_LT(ta.seq, tb.seq);
 }
 

@@ -17,6 +17,7 @@
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_test_util.h"
 #include "taskly/sqlite_store.h"
+#include "tests/support/model_compare.h"
 
 namespace taskly::sqlite {
 namespace {
@@ -89,43 +90,6 @@ class SqliteStoreTest : public ::testing::Test {
   SimulatedClock clock_;
 };
 
-void ExpectSameTask(const Task& got, const Task& want) {
-  SCOPED_TRACE("task " + want.id);
-  EXPECT_EQ(got.id, want.id);
-  EXPECT_EQ(got.state, want.state);
-  EXPECT_EQ(got.seq, want.seq);
-  EXPECT_EQ(got.attempts, want.attempts);
-  EXPECT_EQ(got.lease_token, want.lease_token);
-  EXPECT_EQ(got.enqueued_at, want.enqueued_at);
-  EXPECT_EQ(got.ready_at, want.ready_at);
-  EXPECT_EQ(got.scheduled_for, want.scheduled_for);
-  EXPECT_EQ(got.started_at, want.started_at);
-  EXPECT_EQ(got.finished_at, want.finished_at);
-  EXPECT_EQ(got.checkpoint, want.checkpoint);
-  EXPECT_EQ(got.result, want.result);
-  EXPECT_EQ(got.last_error, want.last_error);
-  EXPECT_EQ(got.worker, want.worker);
-  const TaskSpec& g = got.spec;
-  const TaskSpec& w = want.spec;
-  EXPECT_EQ(g.type, w.type);
-  EXPECT_EQ(g.payload, w.payload);
-  EXPECT_EQ(g.queue, w.queue);
-  EXPECT_EQ(g.priority, w.priority);
-  EXPECT_EQ(g.deadline, w.deadline);
-  EXPECT_EQ(g.timeout, w.timeout);
-  EXPECT_EQ(g.max_attempts, w.max_attempts);
-  EXPECT_EQ(g.backoff.initial, w.backoff.initial);
-  EXPECT_EQ(g.backoff.cap, w.backoff.cap);
-  EXPECT_EQ(g.backoff.multiplier, w.backoff.multiplier);
-  EXPECT_EQ(g.run_at, w.run_at);
-  EXPECT_EQ(g.unique_key, w.unique_key);
-  EXPECT_EQ(g.unique_ttl, w.unique_ttl);
-  EXPECT_EQ(g.labels, w.labels);
-  EXPECT_EQ(g.period, w.period);
-  EXPECT_EQ(g.schedule_id, w.schedule_id);
-  EXPECT_EQ(g.tick_due, w.tick_due);
-}
-
 TEST_F(SqliteStoreTest, TasksInEveryStateSurviveReopen) {
   std::unique_ptr<Store> store = Open();
   ASSERT_NE(store, nullptr);
@@ -195,7 +159,10 @@ TEST_F(SqliteStoreTest, TasksInEveryStateSurviveReopen) {
   ASSERT_NE(store, nullptr);
   const std::map<TaskId, Task> after = AllTasks(*store);
   ASSERT_EQ(after.size(), before.size());
-  for (const auto& [id, task] : before) ExpectSameTask(after.at(id), task);
+  for (const auto& [id, task] : before) {
+    SCOPED_TRACE("task " + id);
+    testing::ExpectTaskEq(after.at(id), task);
+  }
 
   const std::map<std::string, QueueInfo> queues_after = AllQueues(*store);
   ASSERT_EQ(queues_after.size(), queues_before.size());
