@@ -19,6 +19,7 @@
 #include "store/memory/huge_page_array.h"
 #include "store/memory/lazy_queue.h"
 #include "store/memory/record.h"
+#include "store/memory/zeroed_array.h"
 #include "store/schedule_table.h"
 #include "store/task_id.h"
 #include "taskly/store.h"
@@ -56,10 +57,12 @@ using memory::QueueState;
 using memory::Record;
 using ByTime = std::set<std::pair<TimePoint, Record*>>;
 
-// An entry of a ready set stands for its record while the record is pending under that key
-// (keys end with the enqueue seq, unique in the store, so a reused slot never matches).
+// An entry of a ready set stands for its record while the record is pending with the entry's
+// seq. A seq is unique in the store (a reused slot never matches), and a record keeps its seq
+// only when it becomes pending again after a claim, which popped its entry; so a pending record
+// has exactly one entry with its seq, whatever its key, and the record need not keep the key.
 bool ReadyLive(const LazyQueue<OrderKey, Record>::Entry& e) {
-  return e.value->live && e.value->state == TaskState::kPending && e.value->key == e.key;
+  return e.value->live() && e.value->state == TaskState::kPending && e.value->seq == e.key.seq;
 }
 
 struct LeaseKey {
@@ -70,7 +73,7 @@ struct LeaseKey {
 
 // An entry of the lease queue stands for the lease its record holds now.
 bool LeaseLive(const LazyQueue<LeaseKey, Record>::Entry& e) {
-  return e.value->live && e.value->state == TaskState::kActive &&
+  return e.value->live() && e.value->state == TaskState::kActive &&
          e.value->lease_expires == e.key.expires && e.value->lease_token() == e.key.token;
 }
 
@@ -120,6 +123,8 @@ class MemoryStore final : public Store {
   void index_id(Record& r);
   void unindex_id(const Record& r);
   void grow_id_index();
+  // An entry of by_counter_ for r: its counter, and its slot + 1 (0 is the empty entry).
+  static uint64_t IdEntry(const Record& r) { return uint64_t{r.counter} << 32 | (r.slot + 1); }
   Record& at(uint32_t slot) { return (*records_[slot / kChunk])[slot % kChunk]; }
   Record& allocate();
   void release(Record& r);
@@ -161,7 +166,9 @@ class MemoryStore final : public Store {
   // live ids map to slots through a direct-mapped table indexed by counter modulo its size
   // (kept at least twice the live count). An id whose entry is taken by a newer one moves to
   // overflow_; it only happens to tasks that live while the table's size in newer ids arrive.
-  std::vector<uint32_t> by_counter_;                    // slot + 1, 0 = empty; guarded by mu_
+  // Entries carry their counter (IdEntry()), so doubling the table moves entries without reading
+  // a single record: with a million tasks, walking the records cost ~100 ms under the lock.
+  memory::ZeroedArray<uint64_t> by_counter_;            // guarded by mu_
   std::unordered_map<TaskId, uint32_t> overflow_;       // guarded by mu_
   size_t live_ = 0;                                     // guarded by mu_
   std::unordered_map<std::string, QueueState> queues_;  // guarded by mu_; never shrinks
@@ -204,8 +211,7 @@ void MemoryStore::index(Record& r) {
   q.counts[static_cast<size_t>(r.state)]++;
   switch (r.state) {
     case TaskState::kPending:
-      r.key = order_key(q.config, r);
-      q.ready.push(r.key, &r);
+      q.ready.push(order_key(q.config, r), &r);
       q.ready.compact_if_sparse(static_cast<size_t>(q.counts[static_cast<size_t>(r.state)]),
                                 ReadyLive);
       if (auto d = r.deadline()) deadlines_.emplace(*d, &r);
@@ -265,8 +271,8 @@ void MemoryStore::make_pending(Record& r, TimePoint now, bool new_seq) {
 Record* MemoryStore::find(const TaskId& id) {
   std::optional<uint32_t> counter = TaskIdGenerator::CounterOf(id);
   if (!counter || by_counter_.empty()) return nullptr;
-  if (uint32_t e = by_counter_[*counter & (by_counter_.size() - 1)]; e != 0) {
-    Record& r = at(e - 1);
+  if (uint64_t e = by_counter_[*counter & (by_counter_.size() - 1)]; e >> 32 == *counter) {
+    Record& r = at(static_cast<uint32_t>(e) - 1);
     if (r.has_id(id)) return &r;
   }
   if (overflow_.empty()) return nullptr;
@@ -276,19 +282,20 @@ Record* MemoryStore::find(const TaskId& id) {
 
 // REQUIRES: r is live and has its id.
 void MemoryStore::index_id(Record& r) {
-  if (2 * (live_ + 1) > by_counter_.size()) {
-    grow_id_index();  // enters every live record, r included
-    return;
+  if (2 * (live_ + 1) > by_counter_.size()) grow_id_index();
+  // The newest id takes the table entry; the one it displaces moves to overflow_.
+  uint64_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
+  if (e != 0) {
+    const Record& displaced = at(static_cast<uint32_t>(e) - 1);
+    overflow_.emplace(displaced.id_view(), displaced.slot);
   }
-  uint32_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
-  if (e != 0) overflow_.emplace(at(e - 1).id_view(), e - 1);
-  e = r.slot + 1;
+  e = IdEntry(r);
   live_++;
 }
 
 void MemoryStore::unindex_id(const Record& r) {
-  uint32_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
-  if (e == r.slot + 1) {
+  uint64_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
+  if (e == IdEntry(r)) {
     e = 0;
   } else {
     overflow_.erase(TaskId(r.id_view()));
@@ -296,26 +303,14 @@ void MemoryStore::unindex_id(const Record& r) {
   live_--;
 }
 
-// Doubles the table and enters every live record again; on a collision the newer id (ids sort
-// by creation) keeps the table entry and the older goes to overflow_.
+// Doubles the table. Entries at distinct indexes modulo the old size stay distinct modulo the
+// new one, so none collide; ids in overflow_ stay there until they are settled.
 void MemoryStore::grow_id_index() {
-  by_counter_.assign(std::max<size_t>(1024, by_counter_.size() * 2), 0);
-  overflow_.clear();
-  live_ = 0;
-  for (uint32_t slot = 0; slot < next_slot_; ++slot) {
-    Record& r = at(slot);
-    if (!r.live) continue;
-    live_++;
-    uint32_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
-    if (e == 0) {
-      e = slot + 1;
-      continue;
-    }
-    Record& other = at(e - 1);
-    Record& older = other.id_view() < r.id_view() ? other : r;
-    overflow_.emplace(older.id_view(), older.slot);
-    if (&older == &other) e = slot + 1;
+  memory::ZeroedArray<uint64_t> grown(std::max<size_t>(1024, by_counter_.size() * 2));
+  for (uint64_t e : by_counter_) {
+    if (e != 0) grown[(e >> 32) & (grown.size() - 1)] = e;
   }
+  by_counter_ = std::move(grown);
 }
 
 Record& MemoryStore::allocate() {
@@ -332,7 +327,6 @@ Record& MemoryStore::allocate() {
   }
   Record& r = at(slot);
   r.slot = slot;
-  r.live = true;
   return r;
 }
 
@@ -346,7 +340,7 @@ Result<Record*> MemoryStore::find_lease(const TaskId& id, uint64_t token) {
   // Fast path: the token names the slot. Any mismatch falls back to the id, for the right error.
   uint64_t slot = token >> 32;
   Record* r = slot < next_slot_ ? &at(static_cast<uint32_t>(slot)) : nullptr;
-  if (r == nullptr || !r->live || !r->has_id(id)) r = find(id);
+  if (r == nullptr || !r->live() || !r->has_id(id)) r = find(id);
   if (r == nullptr) return NotFound("task " + id + " not found");
   if (r->lease_token() != token) {
     return Aborted("stale lease token for task " + id + ": it was claimed again");
@@ -541,7 +535,10 @@ Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
       r.lease_expires = now + req.lease;
       r.state = TaskState::kActive;
       index(r);
-      out.push_back(Lease{ToTask(r, q->name), r.lease_token(), r.lease_expires});
+      Lease& lease = out.emplace_back();  // built in place: a Task is large
+      memory::FillTask(r, q->name, lease.task);
+      lease.token = r.lease_token();
+      lease.expires_at = r.lease_expires;
     }
   }
   apply_retention(now, nullptr);
@@ -704,7 +701,7 @@ Result<TaskPage> MemoryStore::list(const TaskFilter& f, const PageRequest& page)
   std::lock_guard lock(mu_);
   for (uint32_t slot = 0; slot < next_slot_; ++slot) {
     const Record& r = at(slot);
-    if (!r.live) continue;
+    if (!r.live()) continue;
     if (!page.after.empty() && r.id_view() <= page.after) continue;
     if (f.state && r.state != *f.state) continue;
     if (!f.queue.empty() && r.queue->name != f.queue) continue;
