@@ -28,6 +28,8 @@ namespace taskly {
 namespace memory {
 
 constexpr size_t kStates = 7;
+// How many terminal records apply_retention() fetches ahead of the one it deletes.
+constexpr size_t kRetentionPrefetch = 4;
 
 struct QueueState {
   std::string name;
@@ -408,7 +410,7 @@ void MemoryStore::enqueue_locked(const TaskSpec& spec, TimePoint now,
   TaskId id = ids_.next(now);
   Record& r = allocate();
   std::copy_n(id.data(), Record::kIdSize, r.id);
-  r.counter = *TaskIdGenerator::CounterOf(id);
+  r.counter = ids_.last_counter();
   index_id(r);
   SetSpec(r, spec, intern(spec.type), &queue(spec.queue, now));
   r.seq = ++next_seq_;
@@ -486,6 +488,13 @@ void MemoryStore::erase(Record& r) {
 // instead of piling up for maintain().
 void MemoryStore::apply_retention(TimePoint now, MaintenanceReport* report) {
   while (!terminal_.empty()) {
+    // The oldest terminal records are long out of cache, and are usually deleted in runs (one
+    // per settled task in a batch): fetch the next ones while this one is handled.
+    for (size_t i = 1; i <= memory::kRetentionPrefetch && i < terminal_.size(); ++i) {
+      __builtin_prefetch(terminal_[i].second);
+      __builtin_prefetch(reinterpret_cast<const char*>(terminal_[i].second) + 64);
+      __builtin_prefetch(reinterpret_cast<const char*>(terminal_[i].second) + 128);
+    }
     auto [seq, r] = terminal_.front();
     if (r->finish_seq != seq) {
       terminal_.pop_front();  // stale: the task left the terminal state
