@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -161,9 +162,15 @@ class MemoryStore final : public Store {
   // that task), so settling a lease finds its record without hashing the id, and tokens of one task
   // still increase with every claim.
   static constexpr uint32_t kChunk = (uint32_t{4} << 20) / sizeof(Record);  // in 4 MiB
-  std::vector<std::unique_ptr<HugePageArray<Record, kChunk>>> records_;     // guarded by mu_
-  std::vector<uint32_t> free_slots_;                                        // guarded by mu_
-  uint32_t next_slot_ = 0;                                                  // guarded by mu_
+  using Chunk = HugePageArray<Record, kChunk>;
+  std::vector<std::unique_ptr<Chunk>> records_;  // guarded by mu_
+  // The next chunk, made ready (its pages touched) by an enqueuer outside mu_ when want_chunk_
+  // says the last one is nearly full: the first touch of 4 MiB costs milliseconds on a VM,
+  // and under mu_ every claimer and settler would wait for it.
+  std::unique_ptr<Chunk> spare_chunk_;  // guarded by mu_
+  std::atomic<bool> want_chunk_{true};
+  std::vector<uint32_t> free_slots_;  // guarded by mu_
+  uint32_t next_slot_ = 0;            // guarded by mu_
   // Finding a record by id without hashing: ids carry a counter that grows by one per id, so
   // live ids map to slots through a direct-mapped table indexed by counter modulo its size
   // (kept at least twice the live count). An id whose entry is taken by a newer one moves to
@@ -323,7 +330,7 @@ Record& MemoryStore::allocate() {
   } else {
     slot = next_slot_++;
     if (slot / kChunk == records_.size()) {
-      records_.push_back(std::make_unique<HugePageArray<Record, kChunk>>());
+      records_.push_back(spare_chunk_ ? std::move(spare_chunk_) : std::make_unique<Chunk>());
     }
     records_.back()->construct_next();  // new slots are handed out in order within a chunk
   }
@@ -391,11 +398,20 @@ Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec
   // at a time, so claimers are not held up behind a large batch.
   constexpr size_t kGroup = 64;
   for (size_t from = 0; from < specs.size(); from += kGroup) {
+    std::unique_ptr<Chunk> chunk;
+    if (want_chunk_.load(std::memory_order_relaxed)) {
+      chunk = std::make_unique<Chunk>();
+      chunk->prefault();
+    }
     std::lock_guard lock(mu_);
+    if (chunk && !spare_chunk_) spare_chunk_ = std::move(chunk);  // else another enqueuer's won
     TimePoint now = clock_.now();
     for (const TaskSpec& spec : specs.subspan(from, std::min(kGroup, specs.size() - from))) {
       enqueue_locked(spec, now, out);
     }
+    // Within a quarter chunk of the end, and nothing ready: the next enqueuer makes a chunk.
+    want_chunk_.store(!spare_chunk_ && next_slot_ + kChunk / 4 >= records_.size() * kChunk,
+                      std::memory_order_relaxed);
     notify_work();
   }
   return out;
