@@ -167,8 +167,9 @@ class MemoryStore final : public Store {
   // The next chunk, made ready (its pages touched) by an enqueuer outside mu_ when want_chunk_
   // says the last one is nearly full: the first touch of 4 MiB costs milliseconds on a VM,
   // and under mu_ every claimer and settler would wait for it.
+  // The first chunk is not made ahead: a store that holds a few tasks touches a few pages.
   std::unique_ptr<Chunk> spare_chunk_;  // guarded by mu_
-  std::atomic<bool> want_chunk_{true};
+  std::atomic<bool> want_chunk_{false};
   std::vector<uint32_t> free_slots_;  // guarded by mu_
   uint32_t next_slot_ = 0;            // guarded by mu_
   // Finding a record by id without hashing: ids carry a counter that grows by one per id, so
@@ -410,8 +411,9 @@ Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec
       enqueue_locked(spec, now, out);
     }
     // Within a quarter chunk of the end, and nothing ready: the next enqueuer makes a chunk.
-    want_chunk_.store(!spare_chunk_ && next_slot_ + kChunk / 4 >= records_.size() * kChunk,
-                      std::memory_order_relaxed);
+    want_chunk_.store(
+        !records_.empty() && !spare_chunk_ && next_slot_ + kChunk / 4 >= records_.size() * kChunk,
+        std::memory_order_relaxed);
     notify_work();
   }
   return out;
