@@ -8,12 +8,21 @@ namespace {
 constexpr std::array<std::string_view, 7> kStateNames = {
     "scheduled", "pending", "active", "succeeded", "dead", "cancelled", "expired"};
 
+// The characters a name may use, [A-Za-z0-9_.:-]: every enqueue checks two names.
+constexpr std::array<bool, 256> kNameChars = [] {
+  std::array<bool, 256> ok{};
+  for (int c = 0; c < 256; ++c) {
+    ok[static_cast<size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                 (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' ||
+                                 c == '-';
+  }
+  return ok;
+}();
+
 bool IsValidName(std::string_view name) {
   if (name.empty() || name.size() > 128) return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == ':' || c == '-';
-    if (!ok) return false;
+    if (!kNameChars[static_cast<unsigned char>(c)]) return false;
   }
   return true;
 }
@@ -39,8 +48,9 @@ Status ValidateName(std::string_view name, std::string_view field) {
 }
 
 Status ValidateTaskSpec(const TaskSpec& spec) {
-  if (Status s = ValidateName(spec.type, "type"); !s.ok()) return s;
-  if (Status s = ValidateName(spec.queue, "queue"); !s.ok()) return s;
+  // Names are checked as booleans first: a Status is only built for a bad one.
+  if (!IsValidName(spec.type)) return ValidateName(spec.type, "type");
+  if (!IsValidName(spec.queue)) return ValidateName(spec.queue, "queue");
   if (spec.timeout < Duration::zero()) return InvalidArgument("timeout", "must not be negative");
   if (spec.max_attempts < 1) return InvalidArgument("max_attempts", "must be at least 1");
   if (spec.backoff.initial < Duration::zero()) {

@@ -85,6 +85,9 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
         slot.waiting.emplace_back(it->task.id, it->token);
       }
     }
+    // An attempt starts when the one before it ended (one clock read per attempt), unless the
+    // store was called in between.
+    TimePoint now = clock.now();
     for (auto it = leases->begin(); it != leases->end(); ++it) {
       if (it != leases->begin()) {
         std::lock_guard lock(slot.mu);
@@ -96,7 +99,6 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
         slot.waiting.clear();
         break;
       }
-      TimePoint now = clock.now();
       if (it != leases->begin() && !still_held(*it, now)) continue;
       now = run_attempt(slot, *it, now);
       // Successes of a prefetched batch are recorded together, but never held back long: a
@@ -104,6 +106,7 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
       if (!slot.done.empty() &&
           (it + 1 == leases->end() || now - slot.oldest_done > kMaxSettleDelay)) {
         flush_done(slot);
+        now = clock.now();
       }
     }
     flush_done(slot);  // before the worker may sleep

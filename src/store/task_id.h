@@ -17,6 +17,8 @@ namespace taskly {
 class TaskIdGenerator {
  public:
   std::string next(TimePoint now);
+  // The counter of the id next() returned last: CounterOf() of it, without parsing.
+  uint32_t last_counter() const { return static_cast<uint32_t>(counter_); }
 
   // The counter part of an id this class made (consecutive ids have consecutive counters,
   // modulo 2^30), or nullopt if `id` is not shaped like one.

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include "store/memory/huge_page_array.h"
 #include "store/memory/lazy_queue.h"
 #include "store/memory/record.h"
+#include "store/memory/zeroed_array.h"
 #include "store/schedule_table.h"
 #include "store/task_id.h"
 #include "taskly/store.h"
@@ -27,6 +29,8 @@ namespace taskly {
 namespace memory {
 
 constexpr size_t kStates = 7;
+// How many terminal records apply_retention() fetches ahead of the one it deletes.
+constexpr size_t kRetentionPrefetch = 4;
 
 struct QueueState {
   std::string name;
@@ -56,10 +60,12 @@ using memory::QueueState;
 using memory::Record;
 using ByTime = std::set<std::pair<TimePoint, Record*>>;
 
-// An entry of a ready set stands for its record while the record is pending under that key
-// (keys end with the enqueue seq, unique in the store, so a reused slot never matches).
+// An entry of a ready set stands for its record while the record is pending with the entry's
+// seq. A seq is unique in the store (a reused slot never matches), and a record keeps its seq
+// only when it becomes pending again after a claim, which popped its entry; so a pending record
+// has exactly one entry with its seq, whatever its key, and the record need not keep the key.
 bool ReadyLive(const LazyQueue<OrderKey, Record>::Entry& e) {
-  return e.value->live && e.value->state == TaskState::kPending && e.value->key == e.key;
+  return e.value->live() && e.value->state == TaskState::kPending && e.value->seq == e.key.seq;
 }
 
 struct LeaseKey {
@@ -70,7 +76,7 @@ struct LeaseKey {
 
 // An entry of the lease queue stands for the lease its record holds now.
 bool LeaseLive(const LazyQueue<LeaseKey, Record>::Entry& e) {
-  return e.value->live && e.value->state == TaskState::kActive &&
+  return e.value->live() && e.value->state == TaskState::kActive &&
          e.value->lease_expires == e.key.expires && e.value->lease_token() == e.key.token;
 }
 
@@ -120,6 +126,8 @@ class MemoryStore final : public Store {
   void index_id(Record& r);
   void unindex_id(const Record& r);
   void grow_id_index();
+  // An entry of by_counter_ for r: its counter, and its slot + 1 (0 is the empty entry).
+  static uint64_t IdEntry(const Record& r) { return uint64_t{r.counter} << 32 | (r.slot + 1); }
   Record& at(uint32_t slot) { return (*records_[slot / kChunk])[slot % kChunk]; }
   Record& allocate();
   void release(Record& r);
@@ -154,14 +162,23 @@ class MemoryStore final : public Store {
   // that task), so settling a lease finds its record without hashing the id, and tokens of one task
   // still increase with every claim.
   static constexpr uint32_t kChunk = (uint32_t{4} << 20) / sizeof(Record);  // in 4 MiB
-  std::vector<std::unique_ptr<HugePageArray<Record, kChunk>>> records_;     // guarded by mu_
-  std::vector<uint32_t> free_slots_;                                        // guarded by mu_
-  uint32_t next_slot_ = 0;                                                  // guarded by mu_
+  using Chunk = HugePageArray<Record, kChunk>;
+  std::vector<std::unique_ptr<Chunk>> records_;  // guarded by mu_
+  // The next chunk, made ready (its pages touched) by an enqueuer outside mu_ when want_chunk_
+  // says the last one is nearly full: the first touch of 4 MiB costs milliseconds on a VM,
+  // and under mu_ every claimer and settler would wait for it.
+  // The first chunk is not made ahead: a store that holds a few tasks touches a few pages.
+  std::unique_ptr<Chunk> spare_chunk_;  // guarded by mu_
+  std::atomic<bool> want_chunk_{false};
+  std::vector<uint32_t> free_slots_;  // guarded by mu_
+  uint32_t next_slot_ = 0;            // guarded by mu_
   // Finding a record by id without hashing: ids carry a counter that grows by one per id, so
   // live ids map to slots through a direct-mapped table indexed by counter modulo its size
   // (kept at least twice the live count). An id whose entry is taken by a newer one moves to
   // overflow_; it only happens to tasks that live while the table's size in newer ids arrive.
-  std::vector<uint32_t> by_counter_;                    // slot + 1, 0 = empty; guarded by mu_
+  // Entries carry their counter (IdEntry()), so doubling the table moves entries without reading
+  // a single record: with a million tasks, walking the records cost ~100 ms under the lock.
+  memory::ZeroedArray<uint64_t> by_counter_;            // guarded by mu_
   std::unordered_map<TaskId, uint32_t> overflow_;       // guarded by mu_
   size_t live_ = 0;                                     // guarded by mu_
   std::unordered_map<std::string, QueueState> queues_;  // guarded by mu_; never shrinks
@@ -204,8 +221,7 @@ void MemoryStore::index(Record& r) {
   q.counts[static_cast<size_t>(r.state)]++;
   switch (r.state) {
     case TaskState::kPending:
-      r.key = order_key(q.config, r);
-      q.ready.push(r.key, &r);
+      q.ready.push(order_key(q.config, r), &r);
       q.ready.compact_if_sparse(static_cast<size_t>(q.counts[static_cast<size_t>(r.state)]),
                                 ReadyLive);
       if (auto d = r.deadline()) deadlines_.emplace(*d, &r);
@@ -265,8 +281,8 @@ void MemoryStore::make_pending(Record& r, TimePoint now, bool new_seq) {
 Record* MemoryStore::find(const TaskId& id) {
   std::optional<uint32_t> counter = TaskIdGenerator::CounterOf(id);
   if (!counter || by_counter_.empty()) return nullptr;
-  if (uint32_t e = by_counter_[*counter & (by_counter_.size() - 1)]; e != 0) {
-    Record& r = at(e - 1);
+  if (uint64_t e = by_counter_[*counter & (by_counter_.size() - 1)]; e >> 32 == *counter) {
+    Record& r = at(static_cast<uint32_t>(e) - 1);
     if (r.has_id(id)) return &r;
   }
   if (overflow_.empty()) return nullptr;
@@ -276,19 +292,20 @@ Record* MemoryStore::find(const TaskId& id) {
 
 // REQUIRES: r is live and has its id.
 void MemoryStore::index_id(Record& r) {
-  if (2 * (live_ + 1) > by_counter_.size()) {
-    grow_id_index();  // enters every live record, r included
-    return;
+  if (2 * (live_ + 1) > by_counter_.size()) grow_id_index();
+  // The newest id takes the table entry; the one it displaces moves to overflow_.
+  uint64_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
+  if (e != 0) {
+    const Record& displaced = at(static_cast<uint32_t>(e) - 1);
+    overflow_.emplace(displaced.id_view(), displaced.slot);
   }
-  uint32_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
-  if (e != 0) overflow_.emplace(at(e - 1).id_view(), e - 1);
-  e = r.slot + 1;
+  e = IdEntry(r);
   live_++;
 }
 
 void MemoryStore::unindex_id(const Record& r) {
-  uint32_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
-  if (e == r.slot + 1) {
+  uint64_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
+  if (e == IdEntry(r)) {
     e = 0;
   } else {
     overflow_.erase(TaskId(r.id_view()));
@@ -296,26 +313,14 @@ void MemoryStore::unindex_id(const Record& r) {
   live_--;
 }
 
-// Doubles the table and enters every live record again; on a collision the newer id (ids sort
-// by creation) keeps the table entry and the older goes to overflow_.
+// Doubles the table. Entries at distinct indexes modulo the old size stay distinct modulo the
+// new one, so none collide; ids in overflow_ stay there until they are settled.
 void MemoryStore::grow_id_index() {
-  by_counter_.assign(std::max<size_t>(1024, by_counter_.size() * 2), 0);
-  overflow_.clear();
-  live_ = 0;
-  for (uint32_t slot = 0; slot < next_slot_; ++slot) {
-    Record& r = at(slot);
-    if (!r.live) continue;
-    live_++;
-    uint32_t& e = by_counter_[r.counter & (by_counter_.size() - 1)];
-    if (e == 0) {
-      e = slot + 1;
-      continue;
-    }
-    Record& other = at(e - 1);
-    Record& older = other.id_view() < r.id_view() ? other : r;
-    overflow_.emplace(older.id_view(), older.slot);
-    if (&older == &other) e = slot + 1;
+  memory::ZeroedArray<uint64_t> grown(std::max<size_t>(1024, by_counter_.size() * 2));
+  for (uint64_t e : by_counter_) {
+    if (e != 0) grown[(e >> 32) & (grown.size() - 1)] = e;
   }
+  by_counter_ = std::move(grown);
 }
 
 Record& MemoryStore::allocate() {
@@ -326,13 +331,12 @@ Record& MemoryStore::allocate() {
   } else {
     slot = next_slot_++;
     if (slot / kChunk == records_.size()) {
-      records_.push_back(std::make_unique<HugePageArray<Record, kChunk>>());
+      records_.push_back(spare_chunk_ ? std::move(spare_chunk_) : std::make_unique<Chunk>());
     }
     records_.back()->construct_next();  // new slots are handed out in order within a chunk
   }
   Record& r = at(slot);
   r.slot = slot;
-  r.live = true;
   return r;
 }
 
@@ -346,7 +350,7 @@ Result<Record*> MemoryStore::find_lease(const TaskId& id, uint64_t token) {
   // Fast path: the token names the slot. Any mismatch falls back to the id, for the right error.
   uint64_t slot = token >> 32;
   Record* r = slot < next_slot_ ? &at(static_cast<uint32_t>(slot)) : nullptr;
-  if (r == nullptr || !r->live || !r->has_id(id)) r = find(id);
+  if (r == nullptr || !r->live() || !r->has_id(id)) r = find(id);
   if (r == nullptr) return NotFound("task " + id + " not found");
   if (r->lease_token() != token) {
     return Aborted("stale lease token for task " + id + ": it was claimed again");
@@ -395,11 +399,21 @@ Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec
   // at a time, so claimers are not held up behind a large batch.
   constexpr size_t kGroup = 64;
   for (size_t from = 0; from < specs.size(); from += kGroup) {
+    std::unique_ptr<Chunk> chunk;
+    if (want_chunk_.load(std::memory_order_relaxed)) {
+      chunk = std::make_unique<Chunk>();
+      chunk->prefault();
+    }
     std::lock_guard lock(mu_);
+    if (chunk && !spare_chunk_) spare_chunk_ = std::move(chunk);  // else another enqueuer's won
     TimePoint now = clock_.now();
     for (const TaskSpec& spec : specs.subspan(from, std::min(kGroup, specs.size() - from))) {
       enqueue_locked(spec, now, out);
     }
+    // Within a quarter chunk of the end, and nothing ready: the next enqueuer makes a chunk.
+    want_chunk_.store(
+        !records_.empty() && !spare_chunk_ && next_slot_ + kChunk / 4 >= records_.size() * kChunk,
+        std::memory_order_relaxed);
     notify_work();
   }
   return out;
@@ -414,7 +428,7 @@ void MemoryStore::enqueue_locked(const TaskSpec& spec, TimePoint now,
   TaskId id = ids_.next(now);
   Record& r = allocate();
   std::copy_n(id.data(), Record::kIdSize, r.id);
-  r.counter = *TaskIdGenerator::CounterOf(id);
+  r.counter = ids_.last_counter();
   index_id(r);
   SetSpec(r, spec, intern(spec.type), &queue(spec.queue, now));
   r.seq = ++next_seq_;
@@ -492,6 +506,13 @@ void MemoryStore::erase(Record& r) {
 // instead of piling up for maintain().
 void MemoryStore::apply_retention(TimePoint now, MaintenanceReport* report) {
   while (!terminal_.empty()) {
+    // The oldest terminal records are long out of cache, and are usually deleted in runs (one
+    // per settled task in a batch): fetch the next ones while this one is handled.
+    for (size_t i = 1; i <= memory::kRetentionPrefetch && i < terminal_.size(); ++i) {
+      __builtin_prefetch(terminal_[i].second);
+      __builtin_prefetch(reinterpret_cast<const char*>(terminal_[i].second) + 64);
+      __builtin_prefetch(reinterpret_cast<const char*>(terminal_[i].second) + 128);
+    }
     auto [seq, r] = terminal_.front();
     if (r->finish_seq != seq) {
       terminal_.pop_front();  // stale: the task left the terminal state
@@ -541,7 +562,10 @@ Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
       r.lease_expires = now + req.lease;
       r.state = TaskState::kActive;
       index(r);
-      out.push_back(Lease{ToTask(r, q->name), r.lease_token(), r.lease_expires});
+      Lease& lease = out.emplace_back();  // built in place: a Task is large
+      memory::FillTask(r, q->name, lease.task);
+      lease.token = r.lease_token();
+      lease.expires_at = r.lease_expires;
     }
   }
   apply_retention(now, nullptr);
@@ -704,7 +728,7 @@ Result<TaskPage> MemoryStore::list(const TaskFilter& f, const PageRequest& page)
   std::lock_guard lock(mu_);
   for (uint32_t slot = 0; slot < next_slot_; ++slot) {
     const Record& r = at(slot);
-    if (!r.live) continue;
+    if (!r.live()) continue;
     if (!page.after.empty() && r.id_view() <= page.after) continue;
     if (f.state && r.state != *f.state) continue;
     if (!f.queue.empty() && r.queue->name != f.queue) continue;

@@ -50,6 +50,11 @@ void SetSpec(Record& r, const TaskSpec& spec, const std::string* type, QueueStat
 
 Task ToTask(const Record& r, const std::string& queue_name) {
   Task t;
+  FillTask(r, queue_name, t);
+  return t;
+}
+
+void FillTask(const Record& r, const std::string& queue_name, Task& t) {
   t.id.assign(r.id, Record::kIdSize);
   t.spec.type = *r.type;
   t.spec.payload = r.payload;
@@ -81,7 +86,6 @@ Task ToTask(const Record& r, const std::string& queue_name) {
     t.result = c->result;
     t.last_error = c->last_error;
   }
-  return t;
 }
 
 }  // namespace taskly::memory

@@ -58,9 +58,8 @@ struct Record {
   uint32_t claims = 0;   // the low half of the lease token; 0: never claimed
   uint32_t slot = 0;     // where the record lives (the high half of the lease token)
   uint32_t counter = 0;  // TaskIdGenerator::CounterOf(id), for the store's id index
-  bool live = false;     // holds a task (slots are reused after retention)
   QueueState* queue = nullptr;
-  const std::string* type = nullptr;    // interned
+  const std::string* type = nullptr;    // interned; null: the slot holds no task (see live())
   const std::string* worker = nullptr;  // interned; null: never claimed
   uint64_t seq = 0;
   Duration timeout = Duration::zero();
@@ -73,10 +72,12 @@ struct Record {
   std::unique_ptr<Cold> cold;  // null: every cold field at its default
 
   // The store's indexes.
-  OrderKey key;               // valid while pending
   TimePoint lease_expires{};  // valid while active
   uint64_t finish_seq = 0;    // valid while terminal
 
+  // Whether the slot holds a task (slots are reused after retention). Every task has a type, so
+  // no flag (and its padding) is needed.
+  bool live() const { return type != nullptr; }
   std::string_view id_view() const { return {id, kIdSize}; }
   bool has_id(std::string_view other) const { return other == id_view(); }
   uint64_t lease_token() const { return claims == 0 ? 0 : (uint64_t{slot} << 32) | claims; }
@@ -96,5 +97,7 @@ void SetSpec(Record& r, const TaskSpec& spec, const std::string* type, QueueStat
 
 // The whole task, as the Store contract hands it out. `queue_name` is the record's queue's.
 Task ToTask(const Record& r, const std::string& queue_name);
+// The same, written into `t` (a fresh Task), so a claim builds its Lease in place.
+void FillTask(const Record& r, const std::string& queue_name, Task& t);
 
 }  // namespace taskly::memory
