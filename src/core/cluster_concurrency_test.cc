@@ -99,8 +99,8 @@ class ClusterTest : public ::testing::Test {
 
   // A node on the shared clock; ticks go to queue "ticks", which no node serves, so the tasks
   // stay pending where the test can count them.
-  Scheduler* Node(const std::string& id, Store* store, Coordinator* coordinator,
-                  Duration ttl = 3s) {
+  Scheduler* Node(const std::string& id, Store* store, Coordinator* coordinator, Duration ttl = 3s,
+                  bool lead = true) {
     SchedulerOptions o;
     o.store = store;
     o.clock = &clock_;
@@ -108,6 +108,7 @@ class ClusterTest : public ::testing::Test {
     o.seed = 7;
     o.coordinator = coordinator;
     o.leader_ttl = ttl;
+    o.lead = lead;
     o.maintenance_interval = 1s;
     o.node.id = id;
     Result<std::unique_ptr<Scheduler>> s = Scheduler::Create(o);
@@ -209,6 +210,28 @@ TEST_F(ClusterTest, OnlyTheLeaderTicksAndMaintains) {
     Result<ScheduleInfo> info = b->schedule("s");
     return info.ok() && info->next_due >= clock_.now();
   }));
+}
+
+TEST_F(ClusterTest, AWorkerOnlyNodeNeverLeadsEvenAlone) {
+  CountingStore store(*memory_);
+  StopOnExit stop_on_exit{this};
+  Scheduler* w = Node("w", &store, coordinator_.get(), 3s, /*lead=*/false);
+  ASSERT_TRUE(w->start().ok());
+  ASSERT_TRUE(w->add_schedule(Every("s", 1s)).ok());
+  for (int i = 1; i <= 4; ++i) {
+    clock_.advance(1s);
+    ASSERT_TRUE(WaitFor([&] { return store.listings >= i; }));
+  }
+  Result<ClusterView> v = w->cluster();
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->leading);
+  EXPECT_EQ(v->leader.node, "");
+  EXPECT_EQ(v->leader.term, 0u);
+  ASSERT_EQ(v->nodes.size(), 1u);  // but it is a live node
+  EXPECT_EQ(v->nodes[0].id, "w");
+  EXPECT_EQ(store.maintains, 0);
+  EXPECT_EQ(w->stats().ticks_fired, 0);
+  EXPECT_TRUE(Ticks(*memory_, "s").empty());
 }
 
 TEST_F(ClusterTest, AScheduleAddedOrRemovedOnAFollowerReachesTheLeader) {
