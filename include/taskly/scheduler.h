@@ -135,7 +135,8 @@ struct SchedulerOptions {
   // running tasks) and, when `lead` is true, campaigns for leadership. Only while it leads does
   // it tick the schedules and run maintenance; it re-reads the schedules from the store when it
   // becomes leader and at every maintenance interval, so a schedule added or removed on any
-  // node is ticked by whichever node leads. Ticks are enqueued with the leader's term
+  // node is ticked by whichever node leads (add, pause and remove on any node look in the
+  // store for a schedule that node does not know yet). Ticks are enqueued with the leader's term
   // (Store::enqueue_as_leader): after a newer leader appears, this node's ticks are refused and
   // counted (SchedulerStats::fenced_writes). stop() resigns leadership and leaves at once.
   // Without a coordinator (the default) the scheduler is alone and always leads.

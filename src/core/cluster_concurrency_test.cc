@@ -258,6 +258,27 @@ TEST_F(ClusterTest, AScheduleAddedOrRemovedOnAFollowerReachesTheLeader) {
   EXPECT_LE(Ticks(*memory_, "from-b").size(), 4u);  // at most the tick due with the removal
 }
 
+TEST_F(ClusterTest, EveryNodeKnowsTheSchedulesAddedThroughAnother) {
+  Scheduler* a = Node("a", memory_.get(), coordinator_.get());
+  Scheduler* b = Node("b", memory_.get(), coordinator_.get());
+  ASSERT_TRUE(a->start().ok());
+  ASSERT_TRUE(b->start().ok());
+  // Before any maintenance interval has passed, b already refuses a duplicate id and can
+  // pause and remove a's schedule.
+  ASSERT_TRUE(a->add_schedule(Every("s", 1s)).ok());
+  EXPECT_EQ(b->add_schedule(Every("s", 2s)).code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(a->add_schedule(Every("t", 1s)).ok());
+  EXPECT_TRUE(b->pause_schedule("t", true).ok());
+  ASSERT_TRUE(a->add_schedule(Every("u", 1s)).ok());
+  EXPECT_TRUE(b->remove_schedule("u").ok());
+  Result<std::vector<StoredSchedule>> stored = memory_->list_schedules();
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*stored)[0].spec.every, 1s);  // not replaced by b's
+  EXPECT_TRUE((*stored)[1].spec.paused);
+  EXPECT_EQ(b->remove_schedule("never").code(), StatusCode::kNotFound);
+}
+
 TEST_F(ClusterTest, StopResignsAndLeavesSoAnotherNodeLeadsAtOnce) {
   Scheduler* a = Node("a", memory_.get(), coordinator_.get());
   Scheduler* b = Node("b", memory_.get(), coordinator_.get());

@@ -147,6 +147,14 @@ void Scheduler::Impl::resync_schedules() {
   }
 }
 
+std::map<std::string, ScheduleState>::iterator Scheduler::Impl::find_schedule(
+    const std::string& id) {
+  auto it = schedules.find(id);
+  if (it != schedules.end() || options.coordinator == nullptr) return it;
+  resync_schedules();
+  return schedules.find(id);
+}
+
 void Scheduler::Impl::leave_cluster() {
   bool was_leading;
   uint64_t held;

@@ -194,6 +194,9 @@ struct Scheduler::Impl {
   void maintenance_round();
   // Merges the store's schedules into `schedules` (added, changed, removed, cursors moved on).
   void resync_schedules();  // REQUIRES: schedules_mu held
+  // The schedule `id`; in a cluster, one not known here yet (added through another node) is
+  // looked for in the store too. REQUIRES: schedules_mu held.
+  std::map<std::string, ScheduleState>::iterator find_schedule(const std::string& id);
   NodeInfo node_info();
   // stop(): resigns if leading and leaves the registry.
   void leave_cluster();

@@ -178,7 +178,7 @@ Status Scheduler::add_schedule(const ScheduleSpec& given) {
   Result<Trigger> trigger = Trigger::Make(spec, now);
   if (!trigger.ok()) return trigger.status();
   std::lock_guard lock(impl_->schedules_mu);
-  if (impl_->schedules.count(spec.id) != 0) {
+  if (impl_->find_schedule(spec.id) != impl_->schedules.end()) {
     return Status(StatusCode::kAlreadyExists, "schedule " + spec.id + " already exists", "id");
   }
   ScheduleState state{.spec = spec, .trigger = std::move(*trigger), .last_due = now};
@@ -194,7 +194,7 @@ Status Scheduler::add_schedule(const ScheduleSpec& given) {
 
 Status Scheduler::remove_schedule(const std::string& id) {
   std::lock_guard lock(impl_->schedules_mu);
-  auto it = impl_->schedules.find(id);
+  auto it = impl_->find_schedule(id);
   if (it == impl_->schedules.end()) return NotFound("schedule " + id + " not found");
   if (Status s = impl_->store->remove_schedule(id); !s.ok() && s.code() != StatusCode::kNotFound) {
     return s;
@@ -206,7 +206,7 @@ Status Scheduler::remove_schedule(const std::string& id) {
 
 Status Scheduler::pause_schedule(const std::string& id, bool paused) {
   std::lock_guard lock(impl_->schedules_mu);
-  auto it = impl_->schedules.find(id);
+  auto it = impl_->find_schedule(id);
   if (it == impl_->schedules.end()) return NotFound("schedule " + id + " not found");
   ScheduleState& s = it->second;
   if (s.spec.paused == paused) return Status();
