@@ -35,6 +35,7 @@
 #include <string>
 
 #include "taskly/clock.h"
+#include "taskly/coordinator.h"
 #include "taskly/status.h"
 #include "taskly/store.h"
 
@@ -68,5 +69,12 @@ struct RedisStoreOptions {
 //                               noeviction`, and `maxmemory-policy noeviction` in redis.conf so
 //                               that it survives a restart).
 Result<std::unique_ptr<Store>> OpenRedisStore(const RedisStoreOptions& options);
+
+// The cluster's coordinator (taskly/coordinator.h) in the same Redis, under the same prefix as
+// the store opened with the same options: the leadership lease is one key with a TTL judged by
+// options.clock, the term a counter beside it, and the Redis store's enqueue_as_leader() checks
+// that term in the same script as the write. Errors as OpenRedisStore (except the eviction
+// check, which the store does).
+Result<std::unique_ptr<Coordinator>> OpenRedisCoordinator(const RedisStoreOptions& options);
 
 }  // namespace taskly

@@ -33,6 +33,7 @@
 
 #include "taskly/analysis.h"
 #include "taskly/clock.h"
+#include "taskly/coordinator.h"
 #include "taskly/histogram.h"
 #include "taskly/policy.h"
 #include "taskly/schedule.h"
@@ -125,8 +126,33 @@ struct SchedulerOptions {
   int32_t prefetch = 1;
   Duration lease = std::chrono::seconds(30);
   Duration maintenance_interval = std::chrono::seconds(1);
-  std::string worker_id;  // default: "worker-<pid>"
+  std::string worker_id;  // default: the node id with a coordinator, else "worker-<pid>"
   uint64_t seed = 0;      // retry jitter seed; 0 = random
+
+  // Cluster membership. With a coordinator (not owned; must outlive the scheduler and share the
+  // store's backend), this scheduler is one node of a cluster that shares `store`: from start()
+  // it sends heartbeats describing itself (`node`; the scheduler fills in queues, slots and the
+  // running tasks) and, when `lead` is true, campaigns for leadership. Only while it leads does
+  // it tick the schedules and run maintenance; it re-reads the schedules from the store when it
+  // becomes leader and at every maintenance interval, so a schedule added or removed on any
+  // node is ticked by whichever node leads (add, pause and remove on any node look in the
+  // store for a schedule that node does not know yet). Ticks are enqueued with the leader's term
+  // (Store::enqueue_as_leader): after a newer leader appears, this node's ticks are refused and
+  // counted (SchedulerStats::fenced_writes). stop() resigns leadership and leaves at once.
+  // Without a coordinator (the default) the scheduler is alone and always leads.
+  Coordinator* coordinator = nullptr;
+  bool lead = true;  // false: a worker-only node
+  // The leadership lease and the node heartbeat's lifetime; both are renewed every ttl / 3.
+  Duration leader_ttl = std::chrono::seconds(5);
+  NodeInfo node;  // id default "<hostname>-<pid>", role default "server"
+};
+
+// The cluster as one node sees it.
+struct ClusterView {
+  std::string self;             // this node's id
+  bool leading = false;         // whether this node believes it leads now
+  LeaderInfo leader;            // as the coordinator says
+  std::vector<NodeInfo> nodes;  // live nodes, ascending by id
 };
 
 // Counters since start; histograms of durations.
@@ -142,6 +168,8 @@ struct SchedulerStats {
   int64_t store_errors = 0;      // store calls that failed (the work is retried or redelivered)
   int64_t ticks_fired = 0;
   int64_t ticks_skipped = 0;         // misfired or overlapping ticks dropped
+  int64_t fenced_writes = 0;         // leader writes refused because a newer leader exists
+  int64_t leaderships = 0;           // times this node became leader
   HistogramSnapshot start_latency;   // ready -> start
   HistogramSnapshot run_time;        // handler duration
   HistogramSnapshot timer_lateness;  // timer fire - due
@@ -188,17 +216,23 @@ class Scheduler {
 
   // Starts the workers, the schedules and the maintenance loop. Served queues the store does
   // not know yet are created with the default QueueConfig. FailedPrecondition if started; a
-  // store error creating a queue is returned and nothing is started.
+  // store error creating a queue is returned and nothing is started. With a coordinator, the
+  // first heartbeat and campaign happen before it returns (their failure is not an error: the
+  // node retries every leader_ttl / 3).
   Status start();
   // Stops claiming and firing schedules, lets running tasks finish for up to `grace`, then
   // requests their stop tokens and waits for them to return. Claimed tasks that did not start
-  // are handed back at once. Idempotent.
+  // are handed back at once, and so are stopped attempts whose handler then fails (Retry or a
+  // throw): pending again, the attempt not used up. In a cluster it then resigns leadership
+  // and leaves the registry. Idempotent.
   void stop(Duration grace = std::chrono::seconds(30));
 
   SchedulerStats stats() const;
   // The workers, in slot order; empty before start().
   std::vector<WorkerInfo> workers() const;
   Store& store();
+  // The cluster: leader, term and live nodes. Without a coordinator: this process alone, leading.
+  Result<ClusterView> cluster();
   // The clock the scheduler and its store run on (Options::clock or RealClock()): relative
   // times that callers turn into instants ("in 5 minutes") must count from it.
   Clock& clock() const;

@@ -128,6 +128,12 @@ class Store {
   // default QueueConfig.
   virtual Result<std::vector<EnqueueResult>> enqueue(std::span<const TaskSpec> specs) = 0;
   Result<EnqueueResult> enqueue_one(const TaskSpec& spec);
+  // enqueue() of a leader's writes (schedule ticks), fenced by its `term` (Coordinator): a
+  // backend that keeps the cluster's leadership refuses the whole call with kAborted, changing
+  // nothing, when a leadership newer than `term` exists. The default, for backends that only
+  // one process uses (memory, sqlite), is enqueue().
+  virtual Result<std::vector<EnqueueResult>> enqueue_as_leader(std::span<const TaskSpec> specs,
+                                                               uint64_t term);
 
   // Claims up to max_tasks ready tasks (see ClaimRequest). Scheduled tasks whose time has come
   // are ready; pending tasks whose deadline has passed are expired instead of claimed. Returns

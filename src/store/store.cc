@@ -11,6 +11,11 @@ Result<EnqueueResult> Store::enqueue_one(const TaskSpec& spec) {
   return std::move(r->front());
 }
 
+Result<std::vector<EnqueueResult>> Store::enqueue_as_leader(std::span<const TaskSpec> specs,
+                                                            uint64_t /*term*/) {
+  return enqueue(specs);
+}
+
 std::vector<Status> Store::complete_batch(std::span<Completion> items) {
   std::vector<Status> out;
   out.reserve(items.size());
