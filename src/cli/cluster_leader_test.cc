@@ -76,15 +76,13 @@ class ClusterLeader : public ::testing::Test {
     size_t checked = 0;
     for (const auto& [schedule, dues] : ticks) {
       for (const auto& [due, n] : dues) EXPECT_EQ(n, 1) << schedule << " at " << due;
-      // RFC 3339 UTC with whole seconds (the anchor is whole-second aligned? not assumed):
-      // consecutive due times are 1 s apart.
+      // Every 1 s: consecutive due times are 1 s apart.
       std::vector<std::string> sorted;
       for (const auto& [due, n] : dues) sorted.push_back(due);
       for (size_t i = 1; i < sorted.size(); ++i) {
         const auto a = ParseDue(sorted[i - 1]), b = ParseDue(sorted[i]);
         EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count(), 1000)
-            << schedule << ": a tick is missing between " << sorted[i - 1] << " and "
-            << sorted[i];
+            << schedule << ": a tick is missing between " << sorted[i - 1] << " and " << sorted[i];
       }
       checked += dues.size();
     }

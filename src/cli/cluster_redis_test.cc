@@ -11,8 +11,8 @@
 namespace taskly::cli::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using taskly::testing::RedisServer;
+using ::testing::HasSubstr;
 
 TEST(ClusterRedis, WorkerNeedsASharedStore) {
   TempDir dir;
@@ -42,9 +42,9 @@ TEST(ClusterRedis, ServerRefusesARedisThatEvictsKeys) {
   std::unique_ptr<RedisServer> redis =
       RedisServer::Start({.extra_args = {"--maxmemory-policy", "allkeys-lru"}});
   ASSERT_NE(redis, nullptr) << RedisServer::last_error();
-  CliRun r = RunTaskly({"server", "--listen", "127.0.0.1:0", "--token", "t", "--store",
-                        redis->url()},
-                       {}, dir.path());
+  CliRun r =
+      RunTaskly({"server", "--listen", "127.0.0.1:0", "--token", "t", "--store", redis->url()}, {},
+                dir.path());
   EXPECT_EQ(r.code, 1) << r;
   EXPECT_THAT(r.err, HasSubstr("allkeys-lru"));
   EXPECT_THAT(r.err, HasSubstr("CONFIG SET maxmemory-policy noeviction"));
@@ -76,8 +76,9 @@ TEST(ClusterRedis, RedisRestartLosesNoAcknowledgedTask) {
   ASSERT_NE(redis, nullptr) << RedisServer::last_error();
   const std::string ledger = dir / "ledger";
   const Env env = {{"TASKLY_TEST_LEDGER", ledger}};
-  const std::vector<std::string> common = {"--store", redis->url(), "--lease", "2s", "--prefetch",
-                                           "4", "--grace", "0s", "--log-level", "error"};
+  const std::vector<std::string> common = {"--store",     redis->url(), "--lease", "2s",
+                                           "--prefetch",  "4",          "--grace", "0s",
+                                           "--log-level", "error"};
   std::vector<std::string> server_args = common;
   server_args.insert(server_args.end(), {"--slots", "2", "--leader-ttl", "2s"});
   std::vector<std::string> worker_args = common;
@@ -127,19 +128,21 @@ TEST(ClusterRedis, RedisRestartLosesNoAcknowledgedTask) {
   ASSERT_TRUE(PollUntil([&] { return acknowledged == kTasks; }, 90s));
   give_up = true;
   submitter.join();
-  const bool all_ran = PollUntil(
-      [&] { return static_cast<int>(ReadLedgerCounts(ledger).size()) >= kTasks; }, 90s);
+  const bool all_ran =
+      PollUntil([&] { return static_cast<int>(ReadLedgerCounts(ledger).size()) >= kTasks; }, 90s);
   EXPECT_TRUE(all_ran) << server.log() << worker.log();
   const std::map<int, int> runs = ReadLedgerCounts(ledger);
   int lost = 0;
   for (int n = 0; n < kTasks; ++n) lost += runs.contains(n) ? 0 : 1;
   EXPECT_EQ(lost, 0);
-  ASSERT_TRUE(PollUntil([&] {
-    std::vector<Json> tasks = ListAllTasks(server.url());
-    return tasks.size() == static_cast<size_t>(kTasks) &&
-           std::all_of(tasks.begin(), tasks.end(),
-                       [](const Json& t) { return t["state"] == "succeeded"; });
-  }, 60s));
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        std::vector<Json> tasks = ListAllTasks(server.url());
+        return tasks.size() == static_cast<size_t>(kTasks) &&
+               std::all_of(tasks.begin(), tasks.end(),
+                           [](const Json& t) { return t["state"] == "succeeded"; });
+      },
+      60s));
   std::cout << "[redis restart] " << kTasks << " tasks, " << acknowledged_at_kill
             << " acknowledged before the SIGKILL of redis, " << lost << " lost\n";
   // Both nodes are still up and registered.

@@ -132,8 +132,12 @@ class NodeProcess {
   bool running() const { return pid_ > 0; }
   const std::string& id() const { return id_; }
   const std::string& url() const { return url_; }
-  std::string out_path() const { return dir_ + "/" + command_ + "." + std::to_string(starts_) + ".out"; }
-  std::string err_path() const { return dir_ + "/" + command_ + "." + std::to_string(starts_) + ".err"; }
+  std::string out_path() const {
+    return dir_ + "/" + command_ + "." + std::to_string(starts_) + ".out";
+  }
+  std::string err_path() const {
+    return dir_ + "/" + command_ + "." + std::to_string(starts_) + ".err";
+  }
   std::string log() const { return ReadFile(err_path()); }
 
  private:

@@ -141,10 +141,12 @@ TEST(ClusterWorkerCrash, KilledWorkersLoseNothingAndTheirTasksComeBack) {
   }
   EXPECT_EQ(lost, 0);
   EXPECT_EQ(runs.size(), static_cast<size_t>(kTasks)) << "numbers outside 0..9999 ran";
-  ASSERT_TRUE(PollUntil([&] {
-    std::vector<Json> tasks = ListAllTasks(api, "&state=succeeded");
-    return tasks.size() == static_cast<size_t>(kTasks);
-  }, 60s));
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        std::vector<Json> tasks = ListAllTasks(api, "&state=succeeded");
+        return tasks.size() == static_cast<size_t>(kTasks);
+      },
+      60s));
   const std::vector<Json> tasks = ListAllTasks(api);
   EXPECT_EQ(tasks.size(), static_cast<size_t>(kTasks));
   int redelivered = 0;

@@ -245,10 +245,9 @@ void PrintCluster(std::ostream& out, const Json& cluster) {
 
 void PrintStats(std::ostream& out, const Json& stats) {
   KeyValues counters;
-  for (const char* key :
-       {"started", "succeeded", "failed", "retried", "dead", "yielded", "timed_out",
-        "rejected_results", "store_errors", "ticks_fired", "ticks_skipped", "fenced_writes",
-        "leaderships"}) {
+  for (const char* key : {"started", "succeeded", "failed", "retried", "dead", "yielded",
+                          "timed_out", "rejected_results", "store_errors", "ticks_fired",
+                          "ticks_skipped", "fenced_writes", "leaderships"}) {
     counters.add(key, Field(stats, key));
   }
   counters.print(out);

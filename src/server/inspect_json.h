@@ -1,7 +1,8 @@
 // JSON forms of what the scheduler reports about itself: the schedulability analysis
 // (GET /v1/analysis), counters and latency histograms (GET /v1/stats), the workers
-// (GET /v1/workers) and the cluster (GET /v1/cluster). Durations are written as the codec's duration strings ("1h30m", "250ms"),
-// times as its RFC 3339 strings, like everywhere else in the API. docs/api.md shows each form.
+// (GET /v1/workers) and the cluster (GET /v1/cluster). Durations are written as the codec's
+// duration strings ("1h30m", "250ms"), times as its RFC 3339 strings, like everywhere else in the
+// API. docs/api.md shows each form.
 //
 // Thread-safety: pure functions.
 #pragma once
