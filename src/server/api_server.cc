@@ -135,7 +135,7 @@ class HttpApiServer final : public ApiServer {
     while (!http_.is_running() && !listen_returned_) {
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
-    spdlog::info("api: listening on http://{}:{}", o.host, port_);
+    spdlog::info("api: listening on http://{}:{}", options_.host, port_);
     return Status();
   }
 
