@@ -74,8 +74,9 @@ class Coordinator {
   virtual Result<std::vector<NodeInfo>> nodes() = 0;
 };
 
-// One process alone: it is always the leader once it campaigns (term 1), and the registry is a
-// map in memory. The coordinator for the memory and SQLite stores, and for tests.
+// The lease and the registry in memory, expiring by `clock` as any coordinator's do: one
+// process alone is the leader once it campaigns (term 1); schedulers of one process that share
+// it form a cluster (tests). The coordinator for the memory and SQLite stores.
 std::unique_ptr<Coordinator> NewLocalCoordinator(Clock* clock = nullptr);
 
 }  // namespace taskly

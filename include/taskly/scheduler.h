@@ -215,11 +215,15 @@ class Scheduler {
 
   // Starts the workers, the schedules and the maintenance loop. Served queues the store does
   // not know yet are created with the default QueueConfig. FailedPrecondition if started; a
-  // store error creating a queue is returned and nothing is started.
+  // store error creating a queue is returned and nothing is started. With a coordinator, the
+  // first heartbeat and campaign happen before it returns (their failure is not an error: the
+  // node retries every leader_ttl / 3).
   Status start();
   // Stops claiming and firing schedules, lets running tasks finish for up to `grace`, then
   // requests their stop tokens and waits for them to return. Claimed tasks that did not start
-  // are handed back at once. Idempotent.
+  // are handed back at once, and so are stopped attempts whose handler then fails (Retry or a
+  // throw): pending again, the attempt not used up. In a cluster it then resigns leadership
+  // and leaves the registry. Idempotent.
   void stop(Duration grace = std::chrono::seconds(30));
 
   SchedulerStats stats() const;

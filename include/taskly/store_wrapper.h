@@ -31,6 +31,10 @@ class StoreWrapper : public Store {
   Result<std::vector<EnqueueResult>> enqueue(std::span<const TaskSpec> specs) override {
     return target_.enqueue(specs);
   }
+  Result<std::vector<EnqueueResult>> enqueue_as_leader(std::span<const TaskSpec> specs,
+                                                       uint64_t term) override {
+    return target_.enqueue_as_leader(specs, term);
+  }
   Result<std::vector<Lease>> claim(const ClaimRequest& request) override {
     return target_.claim(request);
   }

@@ -2,9 +2,11 @@
 //   scheduler.cc        the public API, start() and stop()
 //   worker.cc           the worker loop: claim, run an attempt, settle it with the store
 //   schedule_runner.cc  schedules: timers, misfire and overlap policies, tick enqueue
+//   cluster_node.cc     cluster membership: heartbeats, leadership, schedule re-sync
 //
 // Concurrency: worker threads each claim and run tasks; the timer thread (TimerService) fires
-// timeouts, heartbeats, maintenance and schedule ticks. Shared state is guarded as noted below.
+// timeouts, heartbeats, maintenance, cluster rounds and schedule ticks. Shared state is guarded as
+// noted below.
 #pragma once
 
 #include <atomic>
@@ -90,7 +92,8 @@ struct ScheduleState {
 
 struct Counters {
   std::atomic<int64_t> failed{0}, retried{0}, dead{0}, yielded{0}, timed_out{0},
-      rejected_results{0}, store_errors{0}, ticks_fired{0}, ticks_skipped{0};
+      rejected_results{0}, store_errors{0}, ticks_fired{0}, ticks_skipped{0}, fenced_writes{0},
+      leaderships{0};
 };
 
 struct Scheduler::Impl {
@@ -138,7 +141,15 @@ struct Scheduler::Impl {
   // schedule while its tick runs is safe.
   std::mutex schedules_mu;
   std::map<std::string, ScheduleState> schedules;
-  bool ticking = false;  // guarded by schedules_mu: schedules are armed between start and stop
+  bool ticking = false;  // guarded by schedules_mu: true between start and stop
+  // Leadership (cluster_node.cc), guarded by schedules_mu: schedules are armed while ticking
+  // and leading. Without a coordinator the scheduler always leads, in term 0, forever.
+  bool leading = false;
+  uint64_t term = 0;
+  TimePoint lease_until{};  // the lease as this node knows it: measured from before the campaign
+  // Raised by stop() before it asks running attempts to stop: an attempt that then fails is
+  // handed back (see execute()).
+  std::atomic<bool> shutting_down{false};
 
   Counters counters;  // the slots count the hot ones (started, succeeded) themselves
 
@@ -171,10 +182,27 @@ struct Scheduler::Impl {
   // Loads the store's schedules (at creation; armed by start()).
   Status load_schedules();
 
+  // cluster_node.cc. node_id and started_at are set before the first round and then fixed.
+  std::string node_id;
+  TimePoint started_at{};
+  bool leads_now(TimePoint now) const;  // REQUIRES: schedules_mu held
+  void drop_leadership();               // REQUIRES: schedules_mu held
+  // Heartbeat, then campaign if this node may lead; on the timer thread (the first by start()).
+  void cluster_round();
+  void schedule_cluster_rounds();
+  // Leader duties every maintenance interval: re-read the schedules, maintain the store.
+  void maintenance_round();
+  // Merges the store's schedules into `schedules` (added, changed, removed, cursors moved on).
+  void resync_schedules();  // REQUIRES: schedules_mu held
+  NodeInfo node_info();
+  // stop(): resigns if leading and leaves the registry.
+  void leave_cluster();
+
   // schedule_runner.cc
-  void arm(ScheduleState& s);                       // REQUIRES: schedules_mu held
-  void on_tick(const std::string& schedule_id);     // timer thread
-  void fire_tick(ScheduleState& s, TimePoint due);  // REQUIRES: schedules_mu held
+  void arm(ScheduleState& s);                    // REQUIRES: schedules_mu held
+  void on_tick(const std::string& schedule_id);  // timer thread
+  // False if the store refused the tick as a stale leader's (fenced).
+  bool fire_tick(ScheduleState& s, TimePoint due);  // REQUIRES: schedules_mu held
   static ScheduleInfo info_of(const ScheduleState& s);
   // Records a run of a schedule's task for the analysis' measured execution times.
   void record_run(const std::string& schedule_id, Duration run);

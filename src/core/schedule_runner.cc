@@ -12,7 +12,7 @@ void Scheduler::Impl::arm(ScheduleState& s) {
   if (s.timer != kNoTimer) timers->cancel(s.timer);
   s.timer = kNoTimer;
   s.next_due = s.spec.paused ? std::nullopt : s.trigger.next_after(s.last_due);
-  if (!ticking || !s.next_due) return;
+  if (!ticking || !leading || !s.next_due) return;
   s.timer = timers->schedule(*s.next_due, [this, id = s.spec.id] { on_tick(id); });
 }
 
@@ -22,10 +22,22 @@ void Scheduler::Impl::on_tick(const std::string& schedule_id) {
   if (it == schedules.end() || !ticking) return;
   ScheduleState& s = it->second;
   s.timer = kNoTimer;
-  TickPlan plan = PlanTicks(s.trigger, s.spec.misfire, s.last_due, clock.now());
+  TimePoint now = clock.now();
+  // A node that was paused past its lease learns it here, before it writes.
+  if (!leads_now(now)) {
+    drop_leadership();
+    return;
+  }
+  TickPlan plan = PlanTicks(s.trigger, s.spec.misfire, s.last_due, now);
+  for (TimePoint due : plan.fire) {
+    if (!fire_tick(s, due)) {
+      // A newer leader exists: it owns the schedule's cursor now, so this node moves nothing.
+      drop_leadership();
+      return;
+    }
+  }
   s.skipped_misfire += plan.skipped;
   counters.ticks_skipped += plan.skipped;
-  for (TimePoint due : plan.fire) fire_tick(s, due);
   if (plan.last) {
     s.last_due = *plan.last;
     s.last_fired = *plan.last;
@@ -36,14 +48,14 @@ void Scheduler::Impl::on_tick(const std::string& schedule_id) {
   arm(s);
 }
 
-void Scheduler::Impl::fire_tick(ScheduleState& s, TimePoint due) {
+bool Scheduler::Impl::fire_tick(ScheduleState& s, TimePoint due) {
   if (s.spec.overlap != OverlapPolicy::kAllow && !s.last_task.empty()) {
     Result<Task> previous = store->get(s.last_task);
     if (previous.ok() && !IsTerminal(previous->state)) {
       if (s.spec.overlap == OverlapPolicy::kForbid) {
         s.skipped_overlap++;
         counters.ticks_skipped++;
-        return;
+        return true;
       }
       (void)cancel_task(s.last_task);  // kReplace
     }
@@ -53,11 +65,18 @@ void Scheduler::Impl::fire_tick(ScheduleState& s, TimePoint due) {
   spec.tick_due = due;
   spec.period = s.trigger.period();
   if (s.spec.start_within > Duration::zero()) spec.deadline = due + s.spec.start_within;
-  Result<EnqueueResult> r = store->enqueue_one(spec);
-  if (!r.ok() || !r->created) return;  // a duplicate tick: someone already enqueued it
+  Result<std::vector<EnqueueResult>> r =
+      options.coordinator ? store->enqueue_as_leader({&spec, 1}, term) : store->enqueue({&spec, 1});
+  if (!r.ok() && r.status().code() == StatusCode::kAborted && options.coordinator) {
+    counters.fenced_writes++;
+    return false;
+  }
+  // Not created: a duplicate tick, someone already enqueued it.
+  if (!r.ok() || r->empty() || !r->front().created) return true;
   s.fired++;
   counters.ticks_fired++;
-  s.last_task = r->id;
+  s.last_task = r->front().id;
+  return true;
 }
 
 ScheduleInfo Scheduler::Impl::info_of(const ScheduleState& s) {

@@ -3,19 +3,42 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <random>
 #include <thread>
 
 #include "core/engine.h"
 
 namespace taskly {
+namespace {
+
+std::string HostName() {
+  char buf[HOST_NAME_MAX + 1] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+}  // namespace
 
 Scheduler::Impl::Impl(const SchedulerOptions& o)
     : options(o), clock(o.clock ? *o.clock : RealClock()) {
   if (options.slots <= 0) {
     options.slots = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
   }
+  if (options.coordinator != nullptr) {
+    NodeInfo& n = options.node;
+    if (n.host.empty()) n.host = HostName();
+    if (n.pid == 0) n.pid = getpid();
+    if (n.id.empty()) n.id = n.host + "-" + std::to_string(n.pid);
+    if (n.role.empty()) n.role = "server";
+    if (options.worker_id.empty()) options.worker_id = n.id;
+  } else {
+    // Alone, this process is the leader, for good.
+    leading = true;
+    lease_until = TimePoint::max();
+  }
   if (options.worker_id.empty()) options.worker_id = "worker-" + std::to_string(getpid());
+  node_id = options.node.id.empty() ? options.worker_id : options.node.id;
   if (options.store == nullptr) {
     owned_store = NewMemoryStore(MemoryStoreOptions{.clock = &clock});
     options.store = owned_store.get();
@@ -66,6 +89,14 @@ Result<std::unique_ptr<Scheduler>> Scheduler::Create(const SchedulerOptions& opt
     return InvalidArgument("maintenance_interval", "must be positive");
   }
   if (options.queues.empty()) return InvalidArgument("queues", "must name at least one queue");
+  if (options.coordinator != nullptr) {
+    if (options.leader_ttl < std::chrono::milliseconds(3)) {
+      return InvalidArgument("leader_ttl", "must be at least 3 ms");
+    }
+    if (!options.node.id.empty()) {
+      if (Status s = ValidateName(options.node.id, "node.id"); !s.ok()) return s;
+    }
+  }
   for (size_t i = 0; i < options.queues.size(); ++i) {
     std::string field = "queues[" + std::to_string(i) + "]";
     if (Status s = ValidateName(options.queues[i], field); !s.ok()) return s;
@@ -260,11 +291,18 @@ Status Scheduler::start() {
       m.workers.emplace_back([&m, i, stop = m.claim_stop.get_token()] { m.worker_loop(stop, i); });
     }
   }
+  m.started_at = m.clock.now();
   m.schedule_maintenance();
   m.schedule_heartbeats();
-  std::lock_guard lock(m.schedules_mu);
-  m.ticking = true;
-  for (auto& [id, s] : m.schedules) m.arm(s);
+  {
+    std::lock_guard lock(m.schedules_mu);
+    m.ticking = true;
+    for (auto& [id, s] : m.schedules) m.arm(s);  // arms only if leading (no coordinator)
+  }
+  if (m.options.coordinator != nullptr) {
+    m.cluster_round();  // at once: a node that can lead does before start() returns
+    m.schedule_cluster_rounds();
+  }
   return Status();
 }
 
@@ -293,6 +331,7 @@ void Scheduler::stop(Duration grace) {
     while (m.any_running() && !m.clock.wait_until(m.running_cv, lock, deadline)) {
     }
   }
+  m.shutting_down = true;
   for (auto& slot : m.slots) {
     std::lock_guard lock(slot->mu);
     if (slot->busy) slot->stop.request_stop();
@@ -304,6 +343,8 @@ void Scheduler::stop(Duration grace) {
   }
   workers.clear();  // joins: waits for every handler to return
   m.timers->stop();
+  // Last, so that no cluster round can campaign again after the resign.
+  if (m.options.coordinator != nullptr) m.leave_cluster();
 }
 
 SchedulerStats Scheduler::stats() const {
@@ -327,6 +368,8 @@ SchedulerStats Scheduler::stats() const {
   s.store_errors = c.store_errors;
   s.ticks_fired = c.ticks_fired;
   s.ticks_skipped = c.ticks_skipped;
+  s.fenced_writes = c.fenced_writes;
+  s.leaderships = c.leaderships;
   s.timer_lateness = impl_->timers->lateness().snapshot();
   return s;
 }

@@ -220,6 +220,15 @@ TimePoint Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::st
   if (!task.spec.schedule_id.empty()) record_run(task.spec.schedule_id, ran);
   // If the timeout fired first, the settle below is refused by the store (fencing).
   if (timeout_timer != kNoTimer) timers->cancel(timeout_timer);
+  if (outcome->kind() == Outcome::Kind::kRetry && stop.stop_requested() && shutting_down) {
+    // Stopped by shutdown: the failure is the stop's, not the task's. Handed back as a yield
+    // with its checkpoint unchanged, so it is pending again at once and the attempt is not
+    // used up. (Stopped by its timeout or a cancel instead, it is settled already and the store
+    // refuses this.)
+    Status s = store->yield(task.id, lease.token, task.checkpoint);
+    if (!s.ok()) count_settle_failure(s);
+    return end;
+  }
   settle(key, *outcome, slot, options.prefetch > 1, end);
   return end;
 }
@@ -310,7 +319,7 @@ void Scheduler::Impl::heartbeat_running() {
 // stops (schedule() then returns kNoTimer and drops the callback).
 void Scheduler::Impl::schedule_maintenance() {
   timers->schedule_after(options.maintenance_interval, [this] {
-    (void)store->maintain();
+    maintenance_round();
     schedule_maintenance();
   });
 }

@@ -109,6 +109,16 @@ Result<Reply> RedisStore::run(Script script, TimePoint now, std::vector<std::str
 }
 
 Result<std::vector<EnqueueResult>> RedisStore::enqueue(std::span<const TaskSpec> specs) {
+  return enqueue_chunks(specs, std::nullopt);
+}
+
+Result<std::vector<EnqueueResult>> RedisStore::enqueue_as_leader(std::span<const TaskSpec> specs,
+                                                                 uint64_t term) {
+  return enqueue_chunks(specs, term);
+}
+
+Result<std::vector<EnqueueResult>> RedisStore::enqueue_chunks(std::span<const TaskSpec> specs,
+                                                              std::optional<uint64_t> fence) {
   for (size_t i = 0; i < specs.size(); ++i) {
     if (Status s = ValidateTaskSpec(specs[i]); !s.ok()) {
       return InvalidArgument("tasks[" + std::to_string(i) + "]." + s.field(), s.message());
@@ -122,7 +132,8 @@ Result<std::vector<EnqueueResult>> RedisStore::enqueue(std::span<const TaskSpec>
     std::span<const TaskSpec> chunk = specs.subspan(from, std::min(kChunk, specs.size() - from));
     const TimePoint now = clock_.now();
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
-    std::vector<std::string> args = {std::to_string(ms.count()), std::to_string(chunk.size())};
+    std::vector<std::string> args = {std::to_string(ms.count()), std::to_string(chunk.size()),
+                                     fence ? std::to_string(*fence) : ""};
     for (const TaskSpec& spec : chunk) {
       args.push_back(spec.queue);
       args.push_back(spec.run_at && *spec.run_at > now ? T8(*spec.run_at) : "");
@@ -141,6 +152,11 @@ Result<std::vector<EnqueueResult>> RedisStore::enqueue(std::span<const TaskSpec>
     }
     Result<Reply> r = run(Script::kEnqueue, now, std::move(args));
     if (!r.ok()) return r.status();
+    if (r->type == Reply::Type::kInteger) {
+      return Aborted("fenced: leadership term " + std::to_string(r->integer) +
+                     " is newer than this leader's term " + std::to_string(fence.value_or(0)) +
+                     "; nothing was enqueued");
+    }
     if (r->elements.size() != 2 * chunk.size()) return Malformed("enqueue");
     for (size_t i = 0; i < chunk.size(); ++i) {
       out.push_back(EnqueueResult{r->elements[2 * i].str, r->elements[2 * i + 1].str == "1"});

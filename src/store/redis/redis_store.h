@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ class RedisStore final : public Store {
              std::unique_ptr<WakeListener> listener);
 
   Result<std::vector<EnqueueResult>> enqueue(std::span<const TaskSpec> specs) override;
+  // Fenced by the coordinator's term key under the same prefix (OpenRedisCoordinator), checked
+  // in each chunk's script: a batch of more than one chunk may be refused part way.
+  Result<std::vector<EnqueueResult>> enqueue_as_leader(std::span<const TaskSpec> specs,
+                                                       uint64_t term) override;
   Result<std::vector<Lease>> claim(const ClaimRequest& request) override;
   void wait_for_work(const std::vector<std::string>& queues, TimePoint until,
                      std::stop_token stop) override;
@@ -47,6 +52,9 @@ class RedisStore final : public Store {
   Result<MaintenanceReport> maintain() override;
 
  private:
+  // enqueue(), refused (kAborted) when `fence` is set and a newer leadership exists.
+  Result<std::vector<EnqueueResult>> enqueue_chunks(std::span<const TaskSpec> specs,
+                                                    std::optional<uint64_t> fence);
   // Runs `script` with ARGV = prefix, T8(now), `args`.
   Result<Reply> run(Script script, TimePoint now, std::vector<std::string> args);
   // run() for a script that answers OK or kCodeNotFound: the latter becomes NotFound("<what>

@@ -12,18 +12,6 @@ namespace {
 using redis::Connection;
 using redis::Reply;
 
-Status ValidatePrefix(const std::string& prefix) {
-  auto allowed = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == ':' || c == '{' || c == '}' || c == '-';
-  };
-  if (prefix.empty() || prefix.size() > 64 || !std::all_of(prefix.begin(), prefix.end(), allowed)) {
-    return InvalidArgument("prefix", "must be 1-64 characters of [A-Za-z0-9_.:{}-], got \"" +
-                                         prefix.substr(0, 80) + "\"");
-  }
-  return Status();
-}
-
 // The server's maxmemory-policy: CONFIG GET, or INFO where CONFIG is disabled (managed Redis).
 Result<std::string> EvictionPolicy(Connection& conn) {
   Result<Reply> r = conn.command({"CONFIG", "GET", "maxmemory-policy"});
@@ -47,7 +35,7 @@ Result<std::string> EvictionPolicy(Connection& conn) {
 Result<std::unique_ptr<Store>> OpenRedisStore(const RedisStoreOptions& options) {
   Result<redis::RedisAddress> address = redis::ParseRedisUrl(options.url);
   if (!address.ok()) return address.status();
-  if (Status s = ValidatePrefix(options.prefix); !s.ok()) return s;
+  if (Status s = redis::ValidateKeyPrefix(options.prefix); !s.ok()) return s;
   redis::ConnectOptions connect{*address, options.connect_timeout, options.command_timeout};
 
   Result<std::unique_ptr<Connection>> conn = Connection::Open(connect);

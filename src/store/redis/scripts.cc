@@ -261,10 +261,12 @@ local function delete_task(id)
 end
 )lua";
 
-// ARGV[3] now in milliseconds (decimal), ARGV[4] the number of tasks, then per task: queue,
-// T8(scheduled_for) or '' (pending now), unique_key, T8(unique until) or '', schedule_id,
-// T8(tick_due) or '', the number of spec fields, then the spec fields and values.
-// Returns id, created ('1' or '0') per task.
+// ARGV[3] now in milliseconds (decimal), ARGV[4] the number of tasks, ARGV[5] the leader's
+// term (decimal) for a fenced enqueue or '', then per task: queue, T8(scheduled_for) or ''
+// (pending now), unique_key, T8(unique until) or '', schedule_id, T8(tick_due) or '', the number
+// of spec fields, then the spec fields and values.
+// Returns id, created ('1' or '0') per task; or, writing nothing, the coordinator's term (an
+// integer) when it is newer than the fence (coord/redis/coord_scripts.h: <p>:term).
 constexpr const char* kEnqueue = R"lua(
 local ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 local function b32(v, n)
@@ -286,8 +288,12 @@ local function new_id(ms)
   return b32(m, 9) .. b32(c, 6)
 end
 
+if ARGV[5] ~= '' then
+  local term = tonumber(redis.call('GET', key('term')) or '0')
+  if term > tonumber(ARGV[5]) then return term end
+end
 local ms = tonumber(ARGV[3])
-local i = 5
+local i = 6
 local out = {}
 for _ = 1, tonumber(ARGV[4]) do
   local q, sf, uk, uuntil, si, td = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],

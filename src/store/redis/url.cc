@@ -1,5 +1,6 @@
 #include "store/redis/url.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace taskly::redis {
@@ -75,6 +76,18 @@ std::string Describe(const RedisAddress& address) {
   bool v6 = address.host.find(':') != std::string::npos;
   return (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port) + "/" +
          std::to_string(address.db);
+}
+
+Status ValidateKeyPrefix(const std::string& prefix) {
+  auto allowed = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == ':' || c == '{' || c == '}' || c == '-';
+  };
+  if (prefix.empty() || prefix.size() > 64 || !std::all_of(prefix.begin(), prefix.end(), allowed)) {
+    return InvalidArgument("prefix", "must be 1-64 characters of [A-Za-z0-9_.:{}-], got \"" +
+                                         prefix.substr(0, 80) + "\"");
+  }
+  return Status();
 }
 
 }  // namespace taskly::redis

@@ -1,4 +1,4 @@
-// Parsing of redis:// URLs (RedisStoreOptions::url).
+// Parsing of redis:// URLs and checking of key prefixes (RedisStoreOptions::url, ::prefix).
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -25,5 +25,9 @@ Result<RedisAddress> ParseRedisUrl(std::string_view url);
 
 // "host:port/db" for messages (never the password).
 std::string Describe(const RedisAddress& address);
+
+// Checks a key prefix (RedisStoreOptions::prefix): 1-64 characters of [A-Za-z0-9_.:{}-].
+// InvalidArgument naming "prefix" otherwise.
+Status ValidateKeyPrefix(const std::string& prefix);
 
 }  // namespace taskly::redis
