@@ -3,6 +3,7 @@
 // --leader-ttl + 1 s, and when it is paused (SIGSTOP) past its lease another node takes over with
 // a higher term. Either way every (schedule, due time) is enqueued once, and no due time is
 // missing between a schedule's first and last tick.
+#include <date/date.h>
 #include <gmock/gmock.h>
 
 #include <map>
@@ -34,8 +35,7 @@ class ClusterLeader : public ::testing::Test {
   // Adds `count` schedules ticking every second, catching up to 10 missed ticks.
   void AddSchedules(int count) {
     for (int i = 0; i < count; ++i) {
-      char id[16];
-      std::snprintf(id, sizeof id, "every-%02d", i);
+      const std::string id = (i < 10 ? "every-0" : "every-") + std::to_string(i);
       Answer a = Post(servers_[0]->url(), "/v1/schedules",
                       {{"id", id},
                        {"every", "1s"},
@@ -92,7 +92,7 @@ class ClusterLeader : public ::testing::Test {
   static std::chrono::sys_time<std::chrono::milliseconds> ParseDue(const std::string& text) {
     std::istringstream in(text);
     std::chrono::sys_time<std::chrono::milliseconds> t;
-    in >> std::chrono::parse("%FT%TZ", t);
+    in >> date::parse("%FT%TZ", t);
     EXPECT_FALSE(in.fail()) << text;
     return t;
   }
