@@ -89,9 +89,9 @@ class ClusterLeader : public ::testing::Test {
     return checked;
   }
 
-  static std::chrono::sys_time<std::chrono::milliseconds> ParseDue(const std::string& text) {
+  static std::chrono::sys_time<std::chrono::nanoseconds> ParseDue(const std::string& text) {
     std::istringstream in(text);
-    std::chrono::sys_time<std::chrono::milliseconds> t;
+    std::chrono::sys_time<std::chrono::nanoseconds> t;
     in >> date::parse("%FT%TZ", t);
     EXPECT_FALSE(in.fail()) << text;
     return t;
