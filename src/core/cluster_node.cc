@@ -56,7 +56,9 @@ void Scheduler::Impl::cluster_round() {
   Result<LeaderInfo> r = options.coordinator->campaign(node_id, options.leader_ttl);
   std::lock_guard lock(schedules_mu);
   if (!r.ok()) {
-    counters.store_errors++;  // the lease, judged by the clock, decides when leadership ends
+    // Unrenewed, the lease ends when this node's clock says so.
+    counters.store_errors++;
+    if (!leads_now(clock.now())) drop_leadership();
     return;
   }
   if (r->node != node_id) {

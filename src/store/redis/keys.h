@@ -20,6 +20,9 @@
 //   <p>:schedules          zset   schedule ids, score 0 (list_schedules in id order)
 //   <p>:schedule:<id>      hash   {spec: JSON without the payload, pl: payload, ld: T8(last_due)}
 //   <p>:wake               pub/sub channel: a queue name, published when work may be claimable
+//   <p>:term, <p>:leader, <p>:node:<id>, <p>:nodes
+//                          the cluster coordinator's (coord/redis/coord_scripts.h); enqueue
+//                          reads <p>:term to fence a leader's writes
 //
 // Ordering without doubles. Sorted-set scores are doubles, which hold neither nanosecond
 // instants (about 2^61) nor int64 keys exactly, so every ordered index uses score 0 and sorts by
