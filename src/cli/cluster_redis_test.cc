@@ -54,6 +54,39 @@ TEST(ClusterRedis, ServerRefusesARedisThatEvictsKeys) {
   EXPECT_THAT(worker.err, HasSubstr("noeviction"));
 }
 
+TEST(ClusterRedis, AWorkerJoinsTheClusterAndLeavesAtOnceOnSigterm) {
+  TempDir dir;
+  std::unique_ptr<RedisServer> redis = RedisServer::Start();
+  ASSERT_NE(redis, nullptr) << RedisServer::last_error();
+  NodeProcess server("server", "s1", dir.path(), {"--store", redis->url(), "--slots", "1"}, {},
+                     TASKLY_BINARY);
+  NodeProcess worker("worker", "w1", dir.path(),
+                     {"--store", redis->url(), "--concurrency", "3", "--queues", "bulk,default"},
+                     {}, TASKLY_BINARY);
+  ASSERT_TRUE(server.Start());
+  ASSERT_TRUE(worker.Start());
+  Answer cluster;
+  ASSERT_TRUE(PollUntil([&] {
+    cluster = Get(server.url(), "/v1/cluster");
+    return cluster.status == 200 && cluster.body["nodes"].size() == 2;
+  })) << cluster.body.dump();
+  const Json& w = cluster.body["nodes"][1];
+  EXPECT_EQ(w["id"], "w1");
+  EXPECT_EQ(w["role"], "worker");
+  EXPECT_FALSE(w.contains("api"));
+  EXPECT_EQ(w["queues"], Json({"bulk", "default"}));
+  EXPECT_EQ(w["slots"], 3);
+  EXPECT_EQ(cluster.body["leader"]["node"], "s1");  // a worker never leads
+  EXPECT_EQ(Metric(server.url(), "taskly_cluster_nodes"), 2);
+
+  // A graceful stop leaves at once, without waiting for the heartbeat's TTL (5 s).
+  EXPECT_EQ(worker.Stop(SIGTERM, 20s), 0) << worker.log();
+  cluster = Get(server.url(), "/v1/cluster");
+  ASSERT_EQ(cluster.status, 200);
+  ASSERT_EQ(cluster.body["nodes"].size(), 1u) << cluster.body.dump();
+  EXPECT_EQ(cluster.body["nodes"][0]["id"], "s1");
+}
+
 // Tasks [first, first + count), each with its number as payload; the unique key makes a
 // resubmission after an unanswered request return the stored task.
 Json LedgerBatch(int first, int count) {
