@@ -200,6 +200,11 @@ class Store {
   // of these eagerly (promote in claim(), apply retention as tasks finish); after maintain()
   // returns, all of them are done as of the store's now.
   virtual Result<MaintenanceReport> maintain() = 0;
+
+  // Whether the backend answers now, as cheaply as it can (readiness checks call it often):
+  // kUnavailable naming the backend when it cannot be reached. The default, for backends in
+  // this process (memory, sqlite), is OK.
+  virtual Status ping();
 };
 
 struct MemoryStoreOptions {

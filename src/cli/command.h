@@ -31,15 +31,16 @@ struct Commands {
   GlobalOptions global;
   std::string program = "taskly";  // how the user invoked us (argv[0]), for printed examples
   std::function<Exit()> action;    // set by the chosen subcommand's callback
-  // Handlers `server` registers beside exec and echo (see run_cli.h).
+  // Handlers `server` and `worker` register beside exec and echo (see run_cli.h).
   std::vector<std::pair<std::string, Handler>> extra_handlers;
 };
 
 void AddServerCommand(CLI::App& app, Commands& commands);
+void AddWorkerCommand(CLI::App& app, Commands& commands);
 void AddTaskCommands(CLI::App& app, Commands& commands);  // submit, ls, show, cancel, retry
 void AddScheduleCommands(CLI::App& app, Commands& commands);
 void AddQueueCommands(CLI::App& app, Commands& commands);
-void AddInfoCommands(CLI::App& app, Commands& commands);  // stats, analyze, workers
+void AddInfoCommands(CLI::App& app, Commands& commands);  // stats, analyze, workers, nodes
 void AddCronCommand(CLI::App& app, Commands& commands);
 void AddBackupCommand(CLI::App& app, Commands& commands);
 

@@ -4,7 +4,8 @@
 // CLI11 reads the config file before the environment and lets the file win; this formatter
 // restores the order by dropping, as the file is read, every entry whose option has its
 // environment variable set. Global options are top-level keys ("server", "token", "data-dir");
-// the server's options go in a [server] section ("listen", "slots", "allow-exec"...).
+// the server's options go in a [server] section ("listen", "slots", "allow-exec"...), the
+// worker's in a [worker] section.
 // Unknown keys are errors (the app is set to config_extras_mode::error).
 //
 // Thread-safety: used by one parse at a time.

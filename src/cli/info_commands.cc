@@ -1,4 +1,4 @@
-// `taskly stats`, `analyze`, `workers`: read-only views of the server.
+// `taskly stats`, `analyze`, `workers`, `nodes`: read-only views of the server.
 #include <iostream>
 #include <memory>
 
@@ -44,6 +44,8 @@ void AddInfoCommands(CLI::App& app, Commands& commands) {
           "/v1/analysis", PrintAnalysis);
   AddView(app, commands, "workers", "The server's worker slots and what they run", "/v1/workers",
           PrintWorkers);
+  AddView(app, commands, "nodes", "The cluster: the leader, its term and the live nodes",
+          "/v1/cluster", PrintCluster);
 }
 
 }  // namespace taskly::cli

@@ -223,11 +223,31 @@ void PrintWorkerTable(std::ostream& out, const Json& workers) {
   table.print(out);
 }
 
+void PrintCluster(std::ostream& out, const Json& cluster) {
+  const Json& leader = Member(cluster, "leader");
+  const std::string leader_node = Field(leader, "node", "");
+  out << "leader: " << (leader_node.empty() ? "none" : leader_node) << " (term "
+      << Field(leader, "term") << ", lease until " << TimeField(leader, "expires_at") << ")\n\n";
+  Table table({"NODE", "ROLE", "HOST", "PID", "API", "QUEUES", "SLOTS", "RUNNING", "LAST SEEN"});
+  for (const Json& n : Array(Member(cluster, "nodes"))) {
+    std::string id = Field(n, "id");
+    if (!leader_node.empty() && id == leader_node) id += " *";
+    std::string queues;
+    for (const Json& q : Array(Member(n, "queues"))) {
+      queues += (queues.empty() ? "" : ",") + (q.is_string() ? q.get<std::string>() : q.dump());
+    }
+    table.add_row({id, Field(n, "role"), Field(n, "host"), Field(n, "pid"), Field(n, "api"),
+                   queues.empty() ? "-" : queues, Field(n, "slots"),
+                   std::to_string(Array(Member(n, "running")).size()), TimeField(n, "last_seen")});
+  }
+  table.print(out);
+}
+
 void PrintStats(std::ostream& out, const Json& stats) {
   KeyValues counters;
-  for (const char* key :
-       {"started", "succeeded", "failed", "retried", "dead", "yielded", "timed_out",
-        "rejected_results", "store_errors", "ticks_fired", "ticks_skipped"}) {
+  for (const char* key : {"started", "succeeded", "failed", "retried", "dead", "yielded",
+                          "timed_out", "rejected_results", "store_errors", "ticks_fired",
+                          "ticks_skipped", "fenced_writes", "leaderships"}) {
     counters.add(key, Field(stats, key));
   }
   counters.print(out);

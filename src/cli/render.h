@@ -1,5 +1,6 @@
 // How the API's JSON documents (docs/api.md) are shown to people: tables and key/value blocks
-// built from the JSON forms of tasks, schedules, queues, workers, stats and the analysis.
+// built from the JSON forms of tasks, schedules, queues, workers, the cluster, stats and the
+// analysis.
 // Rendering is lenient: a missing member prints as "-", so a newer server's extra or absent
 // fields never break the CLI. (--json prints the documents as the server sent them.)
 //
@@ -26,6 +27,8 @@ void PrintScheduleTable(std::ostream& out, const Json& schedules);
 void PrintSchedule(std::ostream& out, const Json& info);
 void PrintQueueTable(std::ostream& out, const Json& queues);
 void PrintWorkerTable(std::ostream& out, const Json& workers);
+// The leader line, then the nodes (the leader's id marked " *").
+void PrintCluster(std::ostream& out, const Json& cluster);
 void PrintStats(std::ostream& out, const Json& stats);
 void PrintAnalysis(std::ostream& out, const Json& report);
 

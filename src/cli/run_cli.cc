@@ -57,10 +57,11 @@ int RunCli(int argc, char** argv, std::vector<std::pair<std::string, Handler>> e
   app.config_formatter(std::make_shared<taskly::cli::EnvFirstConfig>(&app));
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.set_config("--config", "",
-                 "read options from a TOML or INI file ([server] section for "
-                 "the server's options)");
+                 "read options from a TOML or INI file ([server] and [worker] "
+                 "sections for their options)");
   AddGlobalOptions(app, commands.global);
   taskly::cli::AddServerCommand(app, commands);
+  taskly::cli::AddWorkerCommand(app, commands);
   taskly::cli::AddTaskCommands(app, commands);
   taskly::cli::AddScheduleCommands(app, commands);
   taskly::cli::AddQueueCommands(app, commands);

@@ -13,7 +13,7 @@
 namespace taskly::cli {
 
 // Returns the process's exit code. `extra_handlers` (type, handler) are registered by the
-// `server` command after the built-in exec and echo handlers.
+// `server` and `worker` commands after the built-in exec and echo handlers.
 int RunCli(int argc, char** argv, std::vector<std::pair<std::string, Handler>> extra_handlers = {});
 
 }  // namespace taskly::cli

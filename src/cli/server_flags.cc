@@ -62,24 +62,42 @@ CLI::Validator ExecAllowCheck() {
       "PATH", "executable");
 }
 
-}  // namespace
+void AddExecFlags(CLI::App& cmd, ServerFlags& f) {
+  auto* allow = cmd.add_flag("--allow-exec", f.allow_exec, "run command tasks (type exec)")
+                    ->envname("TASKLY_ALLOW_EXEC");
+  cmd.add_option("--exec-allow", f.exec_allow,
+                 "with --allow-exec: only these executables (absolute paths; repeatable)")
+      ->envname("TASKLY_EXEC_ALLOW")
+      ->delimiter(',')
+      ->check(ExecAllowCheck())
+      ->needs(allow);
+  cmd.add_option("--exec-user", f.exec_user, "with --allow-exec: the user commands run as")
+      ->envname("TASKLY_EXEC_USER")
+      ->needs(allow);
+}
 
-ListenAddress ParseListen(const std::string& text) { return *TryParseListen(text); }
-
-void AddServerFlags(CLI::App& cmd, ServerFlags& f) {
-  cmd.add_option("--listen", f.listen, "HOST:PORT to serve the API on")
-      ->envname("TASKLY_LISTEN")
-      ->check(ListenCheck())
-      ->capture_default_str();
-  cmd.add_option("--store", f.store,
-                 "sqlite:PATH (durable), redis://[:PASSWORD@]HOST:PORT/DB (shared by a cluster) or "
-                 "memory (default: sqlite:<data-dir>/taskly.db)")
-      ->envname("TASKLY_STORE")
-      ->check(StoreCheck());
-  cmd.add_option("--slots", f.slots, "worker threads (0: one per CPU)")
-      ->envname("TASKLY_SLOTS")
-      ->check(CLI::Range(0, 4096))
-      ->capture_default_str();
+// The flags of a node's workers and store, shared by `server` and `worker`.
+void AddNodeFlags(CLI::App& cmd, ServerFlags& f, bool server) {
+  if (server) {
+    cmd.add_option("--store", f.store,
+                   "sqlite:PATH (durable), redis://[:PASSWORD@]HOST:PORT/DB (shared by a cluster) "
+                   "or memory (default: sqlite:<data-dir>/taskly.db)")
+        ->envname("TASKLY_STORE")
+        ->check(StoreCheck());
+    cmd.add_option("--slots", f.slots, "worker threads (0: one per CPU)")
+        ->envname("TASKLY_SLOTS")
+        ->check(CLI::Range(0, 4096))
+        ->capture_default_str();
+  } else {
+    cmd.add_option("--store", f.store, "redis://[:PASSWORD@]HOST:PORT/DB: the cluster's store")
+        ->envname("TASKLY_STORE")
+        ->check(StoreCheck())
+        ->required();
+    cmd.add_option("--concurrency", f.slots, "worker threads (0: one per CPU)")
+        ->envname("TASKLY_CONCURRENCY")
+        ->check(CLI::Range(0, 4096))
+        ->capture_default_str();
+  }
   cmd.add_option("--queues", f.queues, "queues served, in order (comma-separated)")
       ->envname("TASKLY_QUEUES")
       ->delimiter(',')
@@ -107,6 +125,35 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f) {
       ->envname("TASKLY_GRACE")
       ->check(DurationCheck())
       ->capture_default_str();
+  cmd.add_option("--node-id", f.node_id,
+                 "this node's id in the cluster, unique (default: <hostname>-<pid>)")
+      ->envname("TASKLY_NODE_ID")
+      ->check(NameCheck());
+  if (server) {
+    cmd.add_option("--leader-ttl", f.leader_ttl,
+                   "cluster: the leader's lease (a new leader takes over this long after the "
+                   "leader dies) and how long a silent node stays listed")
+        ->envname("TASKLY_LEADER_TTL")
+        ->check(PositiveDurationCheck())
+        ->capture_default_str();
+  }
+  AddExecFlags(cmd, f);
+  cmd.add_option("--log-level", f.log_level, "trace|debug|info|warn|error|off")
+      ->envname("TASKLY_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+}
+
+}  // namespace
+
+ListenAddress ParseListen(const std::string& text) { return *TryParseListen(text); }
+
+void AddServerFlags(CLI::App& cmd, ServerFlags& f) {
+  cmd.add_option("--listen", f.listen, "HOST:PORT to serve the API on")
+      ->envname("TASKLY_LISTEN")
+      ->check(ListenCheck())
+      ->capture_default_str();
+  AddNodeFlags(cmd, f, /*server=*/true);
   cmd.add_option("--max-body", f.max_body, "largest request body (bytes; KiB/MiB suffixes)")
       ->envname("TASKLY_MAX_BODY")
       ->transform(CLI::AsSizeValue(false))
@@ -121,17 +168,6 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f) {
       ->envname("TASKLY_HTTP_THREADS")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  auto* allow = cmd.add_flag("--allow-exec", f.allow_exec, "run command tasks (type exec)")
-                    ->envname("TASKLY_ALLOW_EXEC");
-  cmd.add_option("--exec-allow", f.exec_allow,
-                 "with --allow-exec: only these executables (absolute paths; repeatable)")
-      ->envname("TASKLY_EXEC_ALLOW")
-      ->delimiter(',')
-      ->check(ExecAllowCheck())
-      ->needs(allow);
-  cmd.add_option("--exec-user", f.exec_user, "with --allow-exec: the user commands run as")
-      ->envname("TASKLY_EXEC_USER")
-      ->needs(allow);
   cmd.add_option("--keep", f.keep,
                  "retention: terminal tasks kept at most (oldest deleted first, payload too)")
       ->envname("TASKLY_KEEP")
@@ -142,10 +178,8 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f) {
       ->envname("TASKLY_KEEP_FOR")
       ->check(PositiveDurationCheck())
       ->capture_default_str();
-  cmd.add_option("--log-level", f.log_level, "trace|debug|info|warn|error|off")
-      ->envname("TASKLY_LOG_LEVEL")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
-      ->capture_default_str();
 }
+
+void AddWorkerFlags(CLI::App& cmd, ServerFlags& f) { AddNodeFlags(cmd, f, /*server=*/false); }
 
 }  // namespace taskly::cli

@@ -1,7 +1,9 @@
-// The configuration of `taskly server`: its flags, each also read from an environment variable
-// (TASKLY_<FLAG>, e.g. TASKLY_LISTEN) and from the [server] section of the config file, with
-// precedence flags > environment > file > default (see config_file.h). Every value is checked
-// while parsing, so a bad one is a usage error (exit 2) naming its flag.
+// The configuration of `taskly server` and `taskly worker`: their flags, each also read from an
+// environment variable (TASKLY_<FLAG>, e.g. TASKLY_LISTEN) and from the [server] or [worker]
+// section of the config file, with precedence flags > environment > file > default (see
+// config_file.h). Every value is checked while parsing, so a bad one is a usage error (exit 2)
+// naming its flag. A worker has the flags of the server's workers (its slots are
+// --concurrency) and none of the API's.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -30,9 +32,12 @@ struct ServerFlags {
   int64_t keep = 100'000;       // retention: terminal tasks kept at most
   std::string keep_for = "7d";  // retention: terminal tasks deleted this long after finishing
   std::string log_level = "info";
+  std::string node_id;            // empty: DefaultNodeId()
+  std::string leader_ttl = "5s";  // leadership lease and node heartbeat lifetime
 };
 
 void AddServerFlags(CLI::App& cmd, ServerFlags& flags);
+void AddWorkerFlags(CLI::App& cmd, ServerFlags& flags);
 
 // "HOST:PORT" or "[IPv6]:PORT", as --listen's validator accepted it.
 struct ListenAddress {

@@ -97,19 +97,11 @@ struct Body {
 
 class HttpApiServer final : public ApiServer {
  public:
-  HttpApiServer(Scheduler& scheduler, const ApiOptions& options, std::function<Status()> ready)
-      : ctx_(scheduler, options, std::move(ready)) {
-    AddTaskRoutes(router_, ctx_);
-    AddScheduleRoutes(router_, ctx_);
-    AddQueueRoutes(router_, ctx_);
-    AddInspectRoutes(router_, ctx_);
-    AddBackupRoutes(router_, ctx_);
-    Configure();
-  }
+  explicit HttpApiServer(const ApiOptions& options) : options_(options) { Configure(); }
   ~HttpApiServer() override { stop(); }
 
-  Status Listen() {
-    const ApiOptions& o = ctx_.options;
+  Status Bind() {
+    const ApiOptions& o = options_;
     if (o.port == 0) {
       port_ = http_.bind_to_any_port(o.host);
     } else if (http_.bind_to_port(o.host, o.port)) {
@@ -120,6 +112,20 @@ class HttpApiServer final : public ApiServer {
                     "cannot listen on " + o.host + ":" + std::to_string(o.port) +
                         " (address in use, or not an address of this host)");
     }
+    return Status();
+  }
+
+  Status Serve(Scheduler& scheduler, std::function<Status()> ready) override {
+    std::lock_guard lock(stop_mu_);
+    if (ctx_ || stopped_) {
+      return Status(StatusCode::kFailedPrecondition, "the API server was started or stopped");
+    }
+    ApiContext& ctx = ctx_.emplace(scheduler, options_, std::move(ready));
+    AddTaskRoutes(router_, ctx);
+    AddScheduleRoutes(router_, ctx);
+    AddQueueRoutes(router_, ctx);
+    AddInspectRoutes(router_, ctx);
+    AddBackupRoutes(router_, ctx);
     thread_ = std::thread([this] {
       http_.listen_after_bind();
       listen_returned_ = true;
@@ -129,7 +135,7 @@ class HttpApiServer final : public ApiServer {
     while (!http_.is_running() && !listen_returned_) {
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
-    spdlog::info("api: listening on http://{}:{}", o.host, port_);
+    spdlog::info("api: listening on http://{}:{}", options_.host, port_);
     return Status();
   }
 
@@ -137,14 +143,14 @@ class HttpApiServer final : public ApiServer {
 
   void stop() override {
     std::lock_guard lock(stop_mu_);
-    if (!thread_.joinable()) return;
+    stopped_ = true;
     http_.stop();  // closes the listening socket; the pool finishes requests in flight
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
 
  private:
   void Configure() {
-    const ApiOptions& o = ctx_.options;
+    const ApiOptions& o = options_;
     http_.new_task_queue = [n = static_cast<size_t>(o.threads)] {
       return new httplib::ThreadPool(n);
     };
@@ -205,7 +211,7 @@ class HttpApiServer final : public ApiServer {
   // step for the client's next request; nothing is done with it until then.
   Body Read(const httplib::Request& req, httplib::Response& res,
             const httplib::ContentReader& reader) const {
-    const auto limit = static_cast<size_t>(ctx_.options.max_body_bytes);
+    const auto limit = static_cast<size_t>(options_.max_body_bytes);
     Body body;
     // A request with neither header has no body (RFC 9112 section 6.3); httplib would wait for
     // the connection to close instead.
@@ -237,14 +243,14 @@ class HttpApiServer final : public ApiServer {
   // 401 for a request to an authenticated route without the right token.
   std::optional<Reply> Authenticate(const httplib::Request& req) const {
     if (!NeedsAuth(req.path)) return std::nullopt;
-    const std::string& token = ctx_.options.token;
+    const std::string& token = options_.token;
     if (BearerTokenMatches(req.get_header_value("Authorization"), token)) return std::nullopt;
     return Unauthenticated(req.has_header("Authorization"));
   }
 
   Reply BodyTooLarge() const {
     return TooLarge("body", "the request body is larger than the limit of " +
-                                std::to_string(ctx_.options.max_body_bytes) + " bytes");
+                                std::to_string(options_.max_body_bytes) + " bytes");
   }
 
   Reply Serve(const httplib::Request& req, const Body& body) {
@@ -283,12 +289,14 @@ class HttpApiServer final : public ApiServer {
     return Server::HandlerResponse::Handled;
   }
 
-  ApiContext ctx_;
+  const ApiOptions options_;
+  std::optional<ApiContext> ctx_;  // set by Serve()
   Router router_;
   Server http_;
   int port_ = -1;
   std::atomic<bool> listen_returned_{false};
   std::mutex stop_mu_;
+  bool stopped_ = false;  // guarded by stop_mu_
   std::thread thread_;
 };
 
@@ -303,12 +311,19 @@ Status CheckOptions(const ApiOptions& o) {
 
 }  // namespace
 
+Result<std::unique_ptr<ApiServer>> ApiServer::Bind(const ApiOptions& options) {
+  if (Status s = CheckOptions(options); !s.ok()) return s;
+  auto server = std::make_unique<HttpApiServer>(options);
+  if (Status s = server->Bind(); !s.ok()) return s;
+  return std::unique_ptr<ApiServer>(std::move(server));
+}
+
 Result<std::unique_ptr<ApiServer>> ApiServer::Start(Scheduler& scheduler, const ApiOptions& options,
                                                     std::function<Status()> ready) {
-  if (Status s = CheckOptions(options); !s.ok()) return s;
-  auto server = std::make_unique<HttpApiServer>(scheduler, options, std::move(ready));
-  if (Status s = server->Listen(); !s.ok()) return s;
-  return std::unique_ptr<ApiServer>(std::move(server));
+  Result<std::unique_ptr<ApiServer>> server = Bind(options);
+  if (!server.ok()) return server.status();
+  if (Status s = (*server)->Serve(scheduler, std::move(ready)); !s.ok()) return s;
+  return server;
 }
 
 }  // namespace taskly::server

@@ -39,6 +39,12 @@ class ApiServer {
   // bound. A task's "delay" counts from the scheduler's clock.
   static Result<std::unique_ptr<ApiServer>> Start(Scheduler& scheduler, const ApiOptions& options,
                                                   std::function<Status()> ready = {});
+  // Start() in two steps, for a caller that needs the port before it has a scheduler (a
+  // cluster node publishes its URL): Bind() checks the options and binds host:port (errors as
+  // Start); connections wait in the backlog until Serve() answers them over `scheduler`.
+  // Serve() is FailedPrecondition when called twice or after stop().
+  static Result<std::unique_ptr<ApiServer>> Bind(const ApiOptions& options);
+  virtual Status Serve(Scheduler& scheduler, std::function<Status()> ready = {}) = 0;
   virtual ~ApiServer() = default;
 
   // The bound port (the chosen one when options.port was 0).

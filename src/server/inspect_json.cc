@@ -67,6 +67,8 @@ Json StatsToJson(const SchedulerStats& s) {
           {"store_errors", s.store_errors},
           {"ticks_fired", s.ticks_fired},
           {"ticks_skipped", s.ticks_skipped},
+          {"fenced_writes", s.fenced_writes},
+          {"leaderships", s.leaderships},
           {"start_latency", HistogramToJson(s.start_latency)},
           {"run_time", HistogramToJson(s.run_time)},
           {"timer_lateness", HistogramToJson(s.timer_lateness)}};
@@ -79,6 +81,32 @@ Json WorkerToJson(const WorkerInfo& w) {
     j["since"] = codec::FormatTime(w.since);
   }
   return j;
+}
+
+Json NodeToJson(const NodeInfo& node) {
+  Json j = {{"id", node.id},
+            {"role", node.role},
+            {"host", node.host},
+            {"pid", node.pid},
+            {"queues", node.queues},
+            {"slots", node.slots},
+            {"running", node.running},
+            {"started_at", codec::FormatTime(node.started_at)},
+            {"last_seen", codec::FormatTime(node.last_seen)}};
+  if (!node.api.empty()) j["api"] = node.api;
+  return j;
+}
+
+Json ClusterToJson(const ClusterView& cluster) {
+  Json leader = {{"node", nullptr}, {"term", cluster.leader.term}};
+  if (!cluster.leader.node.empty()) leader["node"] = cluster.leader.node;
+  if (cluster.leader.term > 0) leader["expires_at"] = codec::FormatTime(cluster.leader.expires_at);
+  Json nodes = Json::array();
+  for (const NodeInfo& n : cluster.nodes) nodes.push_back(NodeToJson(n));
+  return {{"self", cluster.self},
+          {"leading", cluster.leading},
+          {"leader", std::move(leader)},
+          {"nodes", std::move(nodes)}};
 }
 
 }  // namespace taskly::server

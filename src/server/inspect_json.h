@@ -1,7 +1,8 @@
 // JSON forms of what the scheduler reports about itself: the schedulability analysis
-// (GET /v1/analysis), counters and latency histograms (GET /v1/stats) and the workers
-// (GET /v1/workers). Durations are written as the codec's duration strings ("1h30m", "250ms"),
-// times as its RFC 3339 strings, like everywhere else in the API. docs/api.md shows each form.
+// (GET /v1/analysis), counters and latency histograms (GET /v1/stats), the workers
+// (GET /v1/workers) and the cluster (GET /v1/cluster). Durations are written as the codec's
+// duration strings ("1h30m", "250ms"), times as its RFC 3339 strings, like everywhere else in the
+// API. docs/api.md shows each form.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -28,11 +29,20 @@ Json AnalysisToJson(const std::vector<PoolReport>& pools);
 Json HistogramToJson(const HistogramSnapshot& h);
 
 // {"started", "succeeded", "failed", "retried", "dead", "yielded", "timed_out",
-// "rejected_results", "store_errors", "ticks_fired", "ticks_skipped", "start_latency",
-// "run_time", "timer_lateness"}: counters, and histograms as HistogramToJson.
+// "rejected_results", "store_errors", "ticks_fired", "ticks_skipped", "fenced_writes",
+// "leaderships", "start_latency", "run_time", "timer_lateness"}: counters, and histograms as
+// HistogramToJson.
 Json StatsToJson(const SchedulerStats& stats);
 
 // {"id", "busy", "waiting"}, plus "task" and "since" when busy.
 Json WorkerToJson(const WorkerInfo& worker);
+
+// {"self", "leading", "leader": {"node" (null when no one leads), "term", "expires_at" (absent
+// before the first leader)}, "nodes": [NodeToJson...]}.
+Json ClusterToJson(const ClusterView& cluster);
+
+// {"id", "role", "host", "pid", "api" (absent for workers), "queues", "slots", "running": [task
+// ids], "started_at", "last_seen"}.
+Json NodeToJson(const NodeInfo& node);
 
 }  // namespace taskly::server

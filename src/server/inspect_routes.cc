@@ -1,5 +1,5 @@
-// What the scheduler says about itself: workers, stats, the schedulability analysis, the
-// Prometheus metrics, and the health checks.
+// What the scheduler says about itself: workers, the cluster, stats, the schedulability
+// analysis, the Prometheus metrics, and the health checks.
 #include "server/inspect_json.h"
 #include "server/routes.h"
 
@@ -18,6 +18,11 @@ void AddInspectRoutes(Router& router, ApiContext& ctx) {
     Json out = Json::array();
     for (const WorkerInfo& w : ctx.scheduler.workers()) out.push_back(WorkerToJson(w));
     return JsonReply(200, {{"workers", std::move(out)}});
+  });
+  router.Add("GET", "/v1/cluster", [&ctx](const ApiRequest&) {
+    Result<ClusterView> cluster = ctx.scheduler.cluster();
+    if (!cluster.ok()) return ErrorReply(cluster.status());
+    return JsonReply(200, ClusterToJson(*cluster));
   });
   router.Add("GET", "/v1/stats", [&ctx](const ApiRequest&) {
     return JsonReply(200, StatsToJson(ctx.scheduler.stats()));

@@ -87,11 +87,34 @@ void AddQueueFamilies(Store& store, std::vector<MetricFamily>& out) {
   out.push_back(std::move(misses));
 }
 
+MetricFamily GaugeFamily(std::string name, std::string help, double value) {
+  MetricFamily f = Family(std::move(name), std::move(help), MetricType::Gauge);
+  ClientMetric m;
+  m.gauge.value = value;
+  f.metric.push_back(std::move(m));
+  return f;
+}
+
+void AddClusterFamilies(Scheduler& scheduler, std::vector<MetricFamily>& out) {
+  Result<ClusterView> cluster = scheduler.cluster();
+  if (!cluster.ok()) {
+    spdlog::warn("metrics: cannot read the cluster: {}", cluster.status().ToString());
+    return;
+  }
+  out.push_back(GaugeFamily("cluster_leader", "1 when this node leads the cluster.",
+                            cluster->leading ? 1 : 0));
+  out.push_back(GaugeFamily("cluster_term", "The current (or last) leadership's term.",
+                            static_cast<double>(cluster->leader.term)));
+  out.push_back(GaugeFamily("cluster_nodes", "Live nodes in the cluster.",
+                            static_cast<double>(cluster->nodes.size())));
+}
+
 }  // namespace
 
 std::vector<MetricFamily> MetricsCollector::Collect() const {
   std::vector<MetricFamily> out;
   AddQueueFamilies(scheduler_->store(), out);
+  AddClusterFamilies(*scheduler_, out);
   SchedulerStats s = scheduler_->stats();
   out.push_back(CounterFamily("attempts_started_total", "Attempts started.", s.started));
   out.push_back(CounterFamily("tasks_succeeded_total", "Tasks that succeeded.", s.succeeded));
@@ -109,6 +132,11 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   out.push_back(CounterFamily("schedule_ticks_skipped_total",
                               "Schedule ticks dropped (misfired or overlapping).",
                               s.ticks_skipped));
+  out.push_back(CounterFamily("fenced_writes_total",
+                              "Leader writes refused because a newer leader exists.",
+                              s.fenced_writes));
+  out.push_back(
+      CounterFamily("leaderships_total", "Times this node became leader.", s.leaderships));
   out.push_back(HistogramFamily("start_latency_seconds", "From ready to the start of an attempt.",
                                 s.start_latency));
   out.push_back(HistogramFamily("run_time_seconds", "Handler run time.", s.run_time));

@@ -1,5 +1,6 @@
 // GET /metrics: the scheduler's state in the Prometheus text exposition format, built at scrape
-// time from Store::queues() and Scheduler::stats() (nothing is kept between scrapes).
+// time from Store::queues(), Scheduler::cluster() and Scheduler::stats() (nothing is kept
+// between scrapes).
 //
 // Families (all prefixed taskly_):
 //   tasks{queue,state}                 gauge    tasks in each state now (terminal ones until
@@ -8,8 +9,12 @@
 //   deadline_misses_total{queue}       counter  tasks that expired before they could start
 //   attempts_started_total, tasks_succeeded_total, attempts_failed_total, retries_total,
 //   tasks_dead_total, attempts_yielded_total, timeouts_total, rejected_results_total,
-//   store_errors_total, schedule_ticks_fired_total, schedule_ticks_skipped_total
+//   store_errors_total, schedule_ticks_fired_total, schedule_ticks_skipped_total,
+//   fenced_writes_total, leaderships_total
 //                                      counters since the scheduler started
+//   cluster_leader                     gauge    1 when this node leads
+//   cluster_term                       gauge    the current (or last) leadership's term
+//   cluster_nodes                      gauge    live nodes
 //   start_latency_seconds, run_time_seconds, timer_lateness_seconds
 //                                      histograms with the fixed `le` bounds kLatencyBounds
 // A histogram bucket counts the values of the scheduler's own (log-linear) buckets that lie
@@ -17,7 +22,8 @@
 // a bound may be counted in the next bucket up. _sum and _count are exact.
 //
 // If the store cannot list its queues, the per-queue families are left out of that scrape (and
-// the failure is logged); the scheduler's counters are still reported.
+// the failure is logged), and so are the cluster gauges when the coordinator cannot be read;
+// the scheduler's counters are still reported.
 //
 // Thread-safety: Collect() may run concurrently from several threads.
 #pragma once

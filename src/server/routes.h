@@ -34,7 +34,7 @@ void AddTaskRoutes(Router& router, ApiContext& ctx);
 void AddScheduleRoutes(Router& router, ApiContext& ctx);
 // /v1/queues, /v1/queues/{name}, /v1/queues/{name}/pause, /v1/queues/{name}/resume.
 void AddQueueRoutes(Router& router, ApiContext& ctx);
-// /v1/workers, /v1/stats, /v1/analysis, /metrics, /healthz, /readyz.
+// /v1/workers, /v1/cluster, /v1/stats, /v1/analysis, /metrics, /healthz, /readyz.
 void AddInspectRoutes(Router& router, ApiContext& ctx);
 // /v1/backup.
 void AddBackupRoutes(Router& router, ApiContext& ctx);

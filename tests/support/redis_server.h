@@ -92,6 +92,11 @@ class RedisServer {
     return Launch(port_);
   }
 
+  // Restart() in two steps, for a test that looks at its clients while the server is down:
+  // Kill() stops it with `signal`; Relaunch() starts it again on the same port and directory.
+  void Kill(int signal) { Stop(signal); }
+  bool Relaunch() { return Launch(port_); }
+
   // Sends a raw inline command and returns the first line of the reply ("+PONG"), or "" if the
   // server did not answer.
   std::string Command(const std::string& inline_command) const {

@@ -317,6 +317,15 @@ Result<Task> RedisStore::get(const TaskId& id) {
   return ToTask(*r);
 }
 
+Status RedisStore::ping() {
+  Result<ConnectionPool::Handle> conn = pool_.acquire();
+  if (!conn.ok()) return conn.status();
+  Result<Reply> r = (*conn)->command({"PING"});
+  if (!r.ok()) return r.status();
+  if (r->is_error()) return Status(StatusCode::kUnavailable, "redis answered PING: " + r->str);
+  return Status();
+}
+
 Result<TaskPage> RedisStore::list(const TaskFilter& filter, const PageRequest& page) {
   if (page.limit < 1 || page.limit > 10'000) {
     return InvalidArgument("limit", "must be between 1 and 10000");

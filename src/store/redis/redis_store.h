@@ -40,6 +40,7 @@ class RedisStore final : public Store {
   Status cancel(const TaskId& id) override;
   Status retry(const TaskId& id) override;
   Result<Task> get(const TaskId& id) override;
+  Status ping() override;
   Result<TaskPage> list(const TaskFilter& filter, const PageRequest& page) override;
   Status set_queue(const std::string& name, const QueueConfig& config) override;
   Status pause_queue(const std::string& name, bool paused) override;

@@ -1,0 +1,65 @@
+#include "cli/open_store.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <filesystem>
+
+#include "taskly/redis_store.h"
+#include "taskly/sqlite_store.h"
+
+namespace taskly::cli {
+namespace {
+
+// `remote`: the store is a server over the network, so kUnavailable means it cannot be reached
+// (SQLite says kUnavailable of a locked or unreadable file).
+Exit OpenError(const Status& s, bool remote) {
+  const ExitCode code = remote && s.code() == StatusCode::kUnavailable ? ExitCode::kUnreachable
+                                                                       : ExitCode::kServerError;
+  return Exit{code, "cannot open the store: " + s.ToString()};
+}
+
+}  // namespace
+
+Expected<OpenedStore> OpenStore(const std::string& spec, const RetentionPolicy& retention) {
+  OpenedStore opened;
+  if (spec == "memory") {
+    opened.store = NewMemoryStore({.retention = retention});
+    opened.coordinator = NewLocalCoordinator();
+    opened.description = "memory (not durable: tasks are lost when the process stops)";
+    return opened;
+  }
+  if (spec.starts_with("redis://")) {
+    RedisStoreOptions options;
+    options.url = spec;
+    options.retention = retention;
+    Result<std::unique_ptr<Store>> store = OpenRedisStore(options);
+    if (!store.ok()) return OpenError(store.status(), true);
+    Result<std::unique_ptr<Coordinator>> coordinator = OpenRedisCoordinator(options);
+    if (!coordinator.ok()) return OpenError(coordinator.status(), true);
+    opened.store = std::move(*store);
+    opened.coordinator = std::move(*coordinator);
+    const size_t at = spec.rfind('@');  // the URL without its password
+    opened.description = at == std::string::npos ? spec : "redis://" + spec.substr(at + 1);
+    opened.shared = true;
+    return opened;
+  }
+  SqliteStoreOptions options;
+  options.path = spec.substr(std::strlen("sqlite:"));
+  options.retention = retention;
+  Result<std::unique_ptr<Store>> store = OpenSqliteStore(options);
+  if (!store.ok()) return OpenError(store.status(), false);
+  opened.store = std::move(*store);
+  opened.coordinator = NewLocalCoordinator();
+  opened.description = "sqlite:" + std::filesystem::absolute(options.path).string();
+  return opened;
+}
+
+std::string DefaultNodeId() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) std::strcpy(host.data(), "localhost");
+  return std::string(host.data()) + "-" + std::to_string(::getpid());
+}
+
+}  // namespace taskly::cli
