@@ -142,7 +142,8 @@ struct SchedulerOptions {
   // Without a coordinator (the default) the scheduler is alone and always leads.
   Coordinator* coordinator = nullptr;
   bool lead = true;  // false: a worker-only node
-  // The leadership lease and the node heartbeat's lifetime; both are renewed every ttl / 3.
+  // The leadership lease and the node heartbeat's lifetime; both are renewed every ttl / 3 (at most
+  // every second).
   Duration leader_ttl = std::chrono::seconds(5);
   NodeInfo node;  // id default "<hostname>-<pid>", role default "server"
 };
@@ -218,7 +219,7 @@ class Scheduler {
   // not know yet are created with the default QueueConfig. FailedPrecondition if started; a
   // store error creating a queue is returned and nothing is started. With a coordinator, the
   // first heartbeat and campaign happen before it returns (their failure is not an error: the
-  // node retries every leader_ttl / 3).
+  // node retries every leader_ttl / 3, at most every second).
   Status start();
   // Stops claiming and firing schedules, lets running tasks finish for up to `grace`, then
   // requests their stop tokens and waits for them to return. Claimed tasks that did not start

@@ -1,10 +1,10 @@
 // The scheduler as one node of a cluster (SchedulerOptions::coordinator): every third of
-// leader_ttl it sends a heartbeat describing itself and, if it may lead, campaigns. Only the
-// leader arms the schedules' timers and runs the store's maintenance. Leadership is judged by
-// this node's clock as well as by the coordinator: a lease whose expiry has passed without a
-// successful renewal is lost, even if no call said so (the node was paused, or the coordinator
-// unreachable), so the node stops ticking before it could write as a stale leader. A stale
-// leader's tick that slips through anyway is refused by the store (enqueue_as_leader with the
+// leader_ttl (at most every second) it sends a heartbeat describing itself and, if it may lead,
+// campaigns. Only the leader arms the schedules' timers and runs the store's maintenance.
+// Leadership is judged by this node's clock as well as by the coordinator: a lease whose expiry has
+// passed without a successful renewal is lost, even if no call said so (the node was paused, or the
+// coordinator unreachable), so the node stops ticking before it could write as a stale leader. A
+// stale leader's tick that slips through anyway is refused by the store (enqueue_as_leader with the
 // term) and makes the node drop leadership at once.
 //
 // Every node re-reads the schedules from the store every maintenance interval, so a schedule
@@ -20,6 +20,12 @@ namespace {
 
 bool SameSpec(const ScheduleSpec& a, const ScheduleSpec& b) {
   return codec::ScheduleSpecToJson(a) == codec::ScheduleSpecToJson(b);
+}
+
+// A third of the lease, so that two renewals may fail before it runs out; at most a second, so
+// that a lease left by a dead leader is taken within ttl + 1 s.
+Duration ClusterRoundInterval(Duration ttl) {
+  return std::min<Duration>(ttl / 3, std::chrono::seconds(1));
 }
 
 }  // namespace
@@ -78,7 +84,7 @@ void Scheduler::Impl::cluster_round() {
 }
 
 void Scheduler::Impl::schedule_cluster_rounds() {
-  timers->schedule_after(options.leader_ttl / 3, [this] {
+  timers->schedule_after(ClusterRoundInterval(options.leader_ttl), [this] {
     cluster_round();
     schedule_cluster_rounds();
   });

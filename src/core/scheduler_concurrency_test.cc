@@ -194,9 +194,11 @@ TEST_F(SchedulerTest, TimeoutRequestsStopAndRecordsTheAttemptAsTimedOut) {
 TEST_F(SchedulerTest, AHandlerThatIgnoresItsStopTokenHasItsLateResultRejected) {
   Start();
   std::latch release(1);
+  std::atomic<bool> entered{false};
   scheduler_
       ->handle("stubborn",
                [&](TaskContext&) {
+                 entered = true;
                  release.wait();  // ignores the stop token
                  return Outcome::Success("too late");
                })
@@ -207,7 +209,10 @@ TEST_F(SchedulerTest, AHandlerThatIgnoresItsStopTokenHasItsLateResultRejected) {
                                     .timeout = seconds(1),
                                     .max_attempts = 2,
                                     .backoff = {.initial = seconds(60)}});
-  ASSERT_TRUE(WaitState(id, TaskState::kActive));
+  // The handler runs, so its timeout is armed: the task shows active in the store a moment
+  // before the worker reads the attempt's start time, and an advance in between would move the
+  // timeout past it.
+  ASSERT_TRUE(WaitFor([&] { return entered.load(); }));
   clock_.advance(seconds(1));
   // Recorded as timed out while the handler is still running.
   ASSERT_TRUE(WaitState(id, TaskState::kScheduled));
