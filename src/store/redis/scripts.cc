@@ -288,7 +288,7 @@ end
 
 local ms = tonumber(ARGV[3])
 local i = 5
-local out = {}
+local out, cfgs = {}, {}
 for _ = 1, tonumber(ARGV[4]) do
   local q, sf, uk, uuntil, si, td = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
                                     ARGV[i + 5]
@@ -335,7 +335,9 @@ for _ = 1, tonumber(ARGV[4]) do
       put(id, t, 'rd', NOW, 'st', '1')
     end
     redis.call('ZADD', key('ids'), 0, id)
-    index(id, t)
+    -- The queue's settings are read once per call, not once per task.
+    cfgs[q] = cfgs[q] or hgetall(key('queue', q))
+    index(id, t, cfgs[q])
     wake(q)
     if uk ~= '' then
       redis.call('DEL', key('unique', uk))
@@ -406,6 +408,12 @@ for k = 0, tonumber(ARGV[3]) - 1 do
     set_state(id, t, '3')
   end
   out[#out + 1] = code
+end
+-- A finished task frees a slot, which only matters to a queue with a concurrency limit: the
+-- others had nothing waiting on it, and a publish per call would wake every idle worker of
+-- every process for nothing.
+for q in pairs(woken) do
+  if tonumber(redis.call('HGET', key('queue', q), 'cc') or '0') <= 0 then woken[q] = nil end
 end
 publish()
 return out
