@@ -67,8 +67,12 @@ constexpr size_t kPayloadBytes = 100;
 constexpr int kLatencyConcurrency = 10;
 const std::string kScript = std::string(TASKLY_SOURCE_DIR) + "/bench/bullmq/bullmq_bench.mjs";
 
+// The private server; Die() stops it, since exit() runs no destructors of locals.
+std::unique_ptr<RedisServer> g_redis;
+
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "redis_bench: %s\n", what.c_str());
+  g_redis.reset();
   std::exit(1);
 }
 
@@ -314,9 +318,9 @@ int main(int argc, char** argv) {
   if (n < 1 || rounds < 1 || latency_n < 100) {
     Die("usage: redis_bench [jobs >= 1] [rounds >= 1] [latency jobs per round >= 100]");
   }
-  std::unique_ptr<RedisServer> redis =
-      RedisServer::Start({.extra_args = {"--appendfsync", "everysec"}});
-  if (!redis) Die("cannot start redis-server: " + RedisServer::last_error());
+  g_redis = RedisServer::Start({.extra_args = {"--appendfsync", "everysec"}});
+  if (!g_redis) Die("cannot start redis-server: " + RedisServer::last_error());
+  const RedisServer* redis = g_redis.get();
 
   std::string why;
   std::optional<nlohmann::json> installed = RunNode("install", &why);
@@ -386,5 +390,6 @@ int main(int argc, char** argv) {
     Result("redis.latency." + std::string(side) + ".p99_us", Median(s[k + ".p99"]), "us");
   }
   if (worst_ratio) Result("redis.noop.ratio_vs_bullmq", *worst_ratio, "x");
+  g_redis.reset();
   return 0;
 }
