@@ -9,7 +9,7 @@ if [[ $# -ne 1 ]]; then
   exit 2
 fi
 bench_dir="$1/bench"
-benchmarks=(engine_bench store_memory_bench timer_bench sqlite_bench http_bench)
+benchmarks=(engine_bench store_memory_bench timer_bench sqlite_bench http_bench redis_bench)
 
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT

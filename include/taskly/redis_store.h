@@ -18,8 +18,11 @@
 //    one Redis database its own prefix. A prefix in braces ("{taskly}") puts every key in one
 //    Redis Cluster hash slot, which scripts need on a cluster.
 //  - Wake-ups: wait_for_work() is woken through Redis pub/sub (a channel under the prefix)
-//    by any client's enqueue, settle, resume or queue change, so workers in other processes
-//    wake too.
+//    by whatever any client does that may make work claimable: a task made ready (enqueue,
+//    retry, yield, a failed attempt retried at once), a queue resumed or reconfigured, a
+//    completion that frees a slot of a queue with a concurrency limit. So workers in other
+//    processes wake too. In each process one waiter of the queue wakes; its claim wakes the
+//    next if it took a full batch.
 //  - Connections: a small pool, one connection per concurrent caller, plus one subscriber
 //    connection for wake-ups. A connection that fails (I/O error, timeout) is dropped; the
 //    call fails with kUnavailable and the next call reconnects, with a growing pause between

@@ -80,6 +80,8 @@ class RedisServer {
   RedisServer& operator=(const RedisServer&) = delete;
 
   int port() const { return port_; }
+  // The server's process id (benchmarks read its CPU time from /proc); -1 when stopped.
+  pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   std::string url(int db = 0) const {
     return "redis://127.0.0.1:" + std::to_string(port_) + "/" + std::to_string(db);

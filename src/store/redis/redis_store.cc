@@ -183,6 +183,11 @@ Result<std::vector<Lease>> RedisStore::claim(const ClaimRequest& request) {
     uint64_t token = task->lease_token;
     out.push_back(Lease{std::move(task).value(), token, expires});
   }
+  // A full batch may have left work behind: wake the next local waiter of that queue (a short
+  // one means every queue asked was emptied or held back by its limits).
+  if (out.size() == static_cast<size_t>(request.max_tasks)) {
+    listener_->pass_on(out.back().task.spec.queue);
+  }
   return out;
 }
 
@@ -213,7 +218,7 @@ void RedisStore::wait_for_work(const std::vector<std::string>& queues, TimePoint
                     now + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s)));
   }
   if (wake <= now) return;
-  listener_->wait(seen, wake, stop);
+  listener_->wait(seen, queues, wake, stop);
 }
 
 Result<TimePoint> RedisStore::heartbeat(const TaskId& id, uint64_t token, Duration lease) {

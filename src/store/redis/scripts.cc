@@ -294,7 +294,7 @@ if ARGV[5] ~= '' then
 end
 local ms = tonumber(ARGV[3])
 local i = 6
-local out = {}
+local out, cfgs = {}, {}
 for _ = 1, tonumber(ARGV[4]) do
   local q, sf, uk, uuntil, si, td = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
                                     ARGV[i + 5]
@@ -341,7 +341,9 @@ for _ = 1, tonumber(ARGV[4]) do
       put(id, t, 'rd', NOW, 'st', '1')
     end
     redis.call('ZADD', key('ids'), 0, id)
-    index(id, t)
+    -- The queue's settings are read once per call, not once per task.
+    cfgs[q] = cfgs[q] or hgetall(key('queue', q))
+    index(id, t, cfgs[q])
     wake(q)
     if uk ~= '' then
       redis.call('DEL', key('unique', uk))
@@ -363,6 +365,10 @@ return out
 // ARGV[3] worker, ARGV[4] max tasks, ARGV[5] T8(lease expiry), ARGV[6..] queues in preference
 // order. Promotes the queues' due tasks and expires their passed deadlines first. Returns the
 // claimed tasks' hashes (flat field/value arrays), in claim order.
+//
+// The hot path: each task's pending -> active move is unindex() + set_state() written out, with
+// one HSET per task and the queue's state counts changed once per call, because every write
+// command of a script costs Redis its execution and its AOF record.
 constexpr const char* kClaim = R"lua(
 local worker, max, lx = ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local out = {}
@@ -375,8 +381,9 @@ for qi = 6, #ARGV do
     expire_passed(q, 1000)
     local cfg = hgetall(qk)
     local cc, active, rate = tonumber(cfg.cc), tonumber(cfg.n2 or '0'), tonumber(cfg.rt)
+    local rk, dk, taken = key('ready', q), key('deadlines', q), 0
     while cfg.pa ~= '1' and #out < max and (cc <= 0 or active < cc) do
-      local m = redis.call('ZRANGEBYLEX', key('ready', q), '-', '+', 'LIMIT', 0, 1)[1]
+      local m = redis.call('ZRANGEBYLEX', rk, '-', '+', 'LIMIT', 0, 1)[1]
       if not m then break end
       if rate > 0 then
         refill(cfg)
@@ -387,12 +394,19 @@ for qi = 6, #ARGV do
       end
       local id = sub(m, 17)
       local t = task(id)
-      unindex(id, t)
+      redis.call('ZREM', rk, m)
+      if t.dl then redis.call('ZREM', dk, t.dl .. id) end
+      if t.fa then del(id, t, 'fa') end
+      if t.sf then del(id, t, 'sf') end
       put(id, t, 'at', tostring(tonumber(t.at) + 1), 'lt', tostring(tonumber(t.lt) + 1),
-          'sa', NOW, 'wk', worker, 'lx', lx)
-      set_state(id, t, '2')
-      active = active + 1
+          'sa', NOW, 'wk', worker, 'lx', lx, 'st', '2')
+      redis.call('ZADD', key('leases'), 0, lx .. id)
+      active, taken = active + 1, taken + 1
       out[#out + 1] = flat(t)
+    end
+    if taken > 0 then
+      redis.call('HINCRBY', qk, 'n1', -taken)
+      redis.call('HINCRBY', qk, 'n2', taken)
     end
   end
 end
@@ -401,17 +415,30 @@ return out
 )lua";
 
 // ARGV[3] n, then n triples (id, token, result). Returns one code per item.
+//
+// The hot path, like claim: each active -> succeeded move is unindex() + set_state() written
+// out, one HSET per task, the state counts changed once per queue per call.
 constexpr const char* kComplete = R"lua(
-local out = {}
+local out, done = {}, {}
 for k = 0, tonumber(ARGV[3]) - 1 do
   local id, token, result = ARGV[4 + 3 * k], ARGV[5 + 3 * k], ARGV[6 + 3 * k]
   local t, code = find_lease(id, token)
   if t then
-    unindex(id, t)
-    put(id, t, 'rs', result)
-    set_state(id, t, '3')
+    redis.call('ZREM', key('leases'), t.lx .. id)
+    put(id, t, 'rs', result, 'st', '3', 'fa', NOW)
+    redis.call('ZADD', key('done'), 0, NOW .. id)
+    done[t.q] = (done[t.q] or 0) + 1
   end
   out[#out + 1] = code
+end
+for q, n in pairs(done) do
+  local qk = key('queue', q)
+  redis.call('HINCRBY', qk, 'n2', -n)
+  redis.call('HINCRBY', qk, 'n3', n)
+  -- A finished task frees a slot, which only matters to a queue with a concurrency limit: the
+  -- others had nothing waiting on it, and a publish per call would wake idle workers of every
+  -- process for nothing.
+  if tonumber(redis.call('HGET', qk, 'cc') or '0') > 0 then wake(q) end
 end
 publish()
 return out

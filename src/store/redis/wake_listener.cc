@@ -54,7 +54,18 @@ void WakeListener::bump() {
   cv_.notify_all();
 }
 
-void WakeListener::wait(uint64_t seen, TimePoint deadline, std::stop_token stop) {
+void WakeListener::pass_on(const std::string& queue) {
+  {
+    std::lock_guard lock(mu_);
+    tickets_.insert(queue);
+  }
+  // Every waiter looks, one takes the ticket: a futex wake-up costs far less than the claim
+  // script each woken waiter would otherwise run.
+  cv_.notify_all();
+}
+
+void WakeListener::wait(uint64_t seen, const std::vector<std::string>& queues, TimePoint deadline,
+                        std::stop_token stop) {
   // Registered before the lock is taken: the callback takes it, and ~stop_callback waits for a
   // running callback.
   std::stop_callback on_stop(stop, [this] {
@@ -63,6 +74,9 @@ void WakeListener::wait(uint64_t seen, TimePoint deadline, std::stop_token stop)
   });
   std::unique_lock lock(mu_);
   while (epoch_ == seen && !stop.stop_requested() && !stopping_) {
+    for (const std::string& q : queues) {
+      if (tickets_.erase(q) > 0) return;
+    }
     if (clock_.wait_until(cv_, lock, deadline)) return;
   }
 }
@@ -70,7 +84,16 @@ void WakeListener::wait(uint64_t seen, TimePoint deadline, std::stop_token stop)
 void WakeListener::run(std::unique_ptr<Connection> conn) {
   auto pause = std::chrono::milliseconds(100);
   for (;;) {
-    while (conn && conn->read().ok()) bump();  // any message: work may be claimable
+    while (conn) {
+      Result<Reply> message = conn->read();
+      if (!message.ok()) break;
+      // ["message", channel, queue]: work of that queue may be claimable.
+      if (message->elements.size() == 3) {
+        pass_on(message->elements[2].str);
+      } else {
+        bump();
+      }
+    }
     conn.reset();
     {
       std::unique_lock lock(mu_);
