@@ -3,12 +3,12 @@
 // --leader-ttl + 1 s, and when it is paused (SIGSTOP) past its lease another node takes over with
 // a higher term. Either way every (schedule, due time) is enqueued once, and no due time is
 // missing between a schedule's first and last tick.
-#include <date/date.h>
 #include <gmock/gmock.h>
 
 #include <map>
 
 #include "cli/cluster_test_util.h"
+#include "codec/json_codec.h"
 
 namespace taskly::cli::testing {
 namespace {
@@ -89,12 +89,10 @@ class ClusterLeader : public ::testing::Test {
     return checked;
   }
 
-  static std::chrono::sys_time<std::chrono::nanoseconds> ParseDue(const std::string& text) {
-    std::istringstream in(text);
-    std::chrono::sys_time<std::chrono::nanoseconds> t;
-    in >> date::parse("%FT%TZ", t);
-    EXPECT_FALSE(in.fail()) << text;
-    return t;
+  static TimePoint ParseDue(const std::string& text) {
+    Result<TimePoint> t = codec::ParseTime(text, "tick_due");
+    EXPECT_TRUE(t.ok()) << text << ": " << t.status().ToString();
+    return t.ok() ? *t : TimePoint{};
   }
 
   TempDir dir_;
