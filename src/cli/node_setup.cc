@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
+#include <thread>
 
 #include "cli/handlers.h"
+#include "cli/shutdown_signals.h"
 #include "codec/json_codec.h"
 
 namespace taskly::cli {
@@ -76,6 +79,22 @@ Expected<std::unique_ptr<Scheduler>> CreateNodeScheduler(const Commands& command
     return Exit{ExitCode::kServerError, "cannot register the handlers: " + registered.ToString()};
   }
   return scheduler;
+}
+
+void RunUntilShutdown(const sigset_t& signals, const ServerFlags& f,
+                      std::unique_ptr<Scheduler>& scheduler, OpenedStore& store,
+                      const std::function<void()>& before_stop) {
+  const int signal_number = WaitForShutdownSignal(signals);
+  const Duration grace = *codec::ParseDuration(f.grace, "");
+  spdlog::info("{}: shutting down; running tasks have {} to finish (send it again to exit now)",
+               strsignal(signal_number), codec::FormatDuration(grace));
+  std::jthread impatient = ExitOnSecondSignal(signals);
+  if (before_stop) before_stop();
+  scheduler->stop(grace);
+  scheduler.reset();
+  store.coordinator.reset();
+  store.store.reset();
+  spdlog::info("stopped");
 }
 
 }  // namespace taskly::cli

@@ -3,6 +3,9 @@
 // description, the built-in handlers and the embedder's extra ones).
 #pragma once
 
+#include <signal.h>
+
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,5 +31,13 @@ Expected<std::unique_ptr<Scheduler>> CreateNodeScheduler(const Commands& command
                                                          Handler exec_handler,
                                                          const std::string& role,
                                                          const std::string& api);
+
+// The node's graceful shutdown, on the main thread: waits for SIGTERM or SIGINT on `signals`
+// (BlockShutdownSignals), runs `before_stop` (the server stops its API there), then stops the
+// scheduler with the --grace of `f` (a second signal exits at once), and closes the scheduler,
+// the coordinator and the store in that order.
+void RunUntilShutdown(const sigset_t& signals, const ServerFlags& f,
+                      std::unique_ptr<Scheduler>& scheduler, OpenedStore& store,
+                      const std::function<void()>& before_stop = {});
 
 }  // namespace taskly::cli

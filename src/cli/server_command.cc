@@ -181,17 +181,7 @@ Exit RunServer(const Commands& commands, const ServerFlags& f) {
                f.queues.size(), f.allow_exec ? "on" : "off");
   PrintBanner(started, commands.program);
 
-  const int signal_number = WaitForShutdownSignal(signals);
-  const Duration grace = *codec::ParseDuration(f.grace, "");
-  spdlog::info("{}: shutting down; running tasks have {} to finish (send it again to exit now)",
-               strsignal(signal_number), codec::FormatDuration(grace));
-  std::jthread impatient = ExitOnSecondSignal(signals);
-  (*api)->stop();
-  (*scheduler)->stop(grace);
-  scheduler->reset();
-  store->coordinator.reset();
-  store->store.reset();
-  spdlog::info("stopped");
+  RunUntilShutdown(signals, f, *scheduler, *store, [&api] { (*api)->stop(); });
   return Ok();
 }
 

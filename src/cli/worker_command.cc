@@ -67,16 +67,7 @@ Exit RunWorker(const Commands& commands, const ServerFlags& f) {
             << "Stop with Ctrl-C (or SIGTERM): running tasks get --grace to finish.\n"
             << std::flush;
 
-  const int signal_number = WaitForShutdownSignal(signals);
-  const Duration grace = *codec::ParseDuration(f.grace, "");
-  spdlog::info("{}: shutting down; running tasks have {} to finish (send it again to exit now)",
-               strsignal(signal_number), codec::FormatDuration(grace));
-  std::jthread impatient = ExitOnSecondSignal(signals);
-  (*scheduler)->stop(grace);
-  scheduler->reset();
-  store->coordinator.reset();
-  store->store.reset();
-  spdlog::info("stopped");
+  RunUntilShutdown(signals, f, *scheduler, *store);
   return Ok();
 }
 

@@ -388,12 +388,12 @@ TEST_F(ClusterTest, AStaleLeadersTicksAreRefusedAndCounted) {
   Result<std::unique_ptr<Coordinator>> coord = OpenRedisCoordinator(ro);
   ASSERT_TRUE(coord.ok()) << coord.status().ToString();
   StopOnExit stop_on_exit{this};
-  // A 30 s lease renewed every 10 s: the 1 s ticks come between renewals.
+  // A 30 s lease; cluster rounds every second: the 200 ms ticks come between rounds.
   Scheduler* a = Node("a", store->get(), coord->get(), 30s);
   ASSERT_TRUE(a->start().ok());
   ASSERT_TRUE(Leading(a));
-  ASSERT_TRUE(a->add_schedule(Every("s", 1s)).ok());
-  clock_.advance(1s);
+  ASSERT_TRUE(a->add_schedule(Every("s", 200ms)).ok());
+  clock_.advance(200ms);
   ASSERT_TRUE(WaitFor([&] { return a->stats().ticks_fired == 1; }));
 
   // Elsewhere, a minute later by another clock (a was paused, say): a's lease has run out
@@ -409,13 +409,13 @@ TEST_F(ClusterTest, AStaleLeadersTicksAreRefusedAndCounted) {
   ASSERT_EQ(took->node, "b");
   ASSERT_EQ(took->term, 2u);
 
-  clock_.advance(1s);
+  clock_.advance(200ms);
   ASSERT_TRUE(WaitFor([&] { return a->stats().fenced_writes == 1; }));
   ASSERT_TRUE(WaitFor([&] { return !Leading(a); }));
   EXPECT_EQ(a->stats().ticks_fired, 1);
   EXPECT_EQ(Ticks(**store, "s").size(), 1u);  // the refused tick wrote nothing
-  clock_.advance(1s);
-  clock_.advance(1s);
+  clock_.advance(200ms);
+  clock_.advance(200ms);
   ASSERT_TRUE(WaitFor([&] { return a->schedule("s")->next_due.has_value(); }));
   EXPECT_EQ(a->stats().fenced_writes, 1);  // a no longer tries
   EXPECT_EQ(Ticks(**store, "s").size(), 1u);
