@@ -15,7 +15,6 @@
 #include <functional>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include "cli/command.h"
 #include "cli/node_setup.h"

@@ -10,11 +10,9 @@
 // tasks' leases run out and the leader redelivers them, so nothing is lost.
 #include <spdlog/spdlog.h>
 
-#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/command.h"
@@ -22,7 +20,6 @@
 #include "cli/open_store.h"
 #include "cli/server_flags.h"
 #include "cli/shutdown_signals.h"
-#include "codec/json_codec.h"
 
 namespace taskly::cli {
 namespace {
