@@ -26,6 +26,11 @@ local function hgetall(k)
   return t
 end
 
+-- cmd on k with args, in calls of at most 1000 arguments (unpack() is bounded by Lua's stack).
+local function batched(cmd, k, args)
+  for i = 1, #args, 1000 do redis.call(cmd, k, unpack(args, i, math.min(i + 999, #args))) end
+end
+
 local function flat(t)
   local out = {}
   for f, v in pairs(t) do
@@ -279,27 +284,49 @@ local function b32(v, n)
   return table.concat(s)
 end
 -- Ids as TaskIdGenerator makes them (9 base32 chars of milliseconds, 6 of a counter), kept
--- increasing across every client of this Redis whatever their clocks say.
-local function new_id(ms)
-  local c = redis.call('INCR', key('idseq')) % 1073741824
+-- increasing across every client of this Redis whatever their clocks say. Counters (and seqs)
+-- are reserved for the whole call at once; a duplicate leaves its numbers unused.
+local function new_ids(ms, n)
+  local c = redis.call('INCRBY', key('idseq'), n) - n
   local m = math.max(ms, tonumber(redis.call('GET', key('idms')) or '0'))
-  if c == 0 then m = m + 1 end
-  redis.call('SET', key('idms'), string.format('%.0f', m))
-  return b32(m, 9) .. b32(c, 6)
+  local k = 0
+  return function()
+    k = k + 1
+    local v = (c + k) % 1073741824
+    if v == 0 then m = m + 1 end
+    if k == n then redis.call('SET', key('idms'), string.format('%.0f', m)) end
+    return b32(m, 9) .. b32(v, 6)
+  end
 end
 
 if ARGV[5] ~= '' then
   local term = tonumber(redis.call('GET', key('term')) or '0')
   if term > tonumber(ARGV[5]) then return term end
 end
-local ms = tonumber(ARGV[3])
+local n = tonumber(ARGV[4])
+local next_id = new_ids(tonumber(ARGV[3]), n)
+local seq = redis.call('INCRBY', key('seq'), n) - n
 local i = 6
-local out, cfgs = {}, {}
-for _ = 1, tonumber(ARGV[4]) do
+local out, cfgs, ids, sets, counts = {}, {}, {}, {}, {}
+-- Index entries are gathered per set and written by one command each at the end: nothing in
+-- this call reads the sets, and the unique and tick keys a later task of the call may check
+-- are written at once.
+local function add(k, m)
+  local list = sets[k]
+  if not list then
+    list = {}
+    sets[k] = list
+  end
+  list[#list + 1] = 0
+  list[#list + 1] = m
+end
+for _ = 1, n do
   local q, sf, uk, uuntil, si, td = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
                                     ARGV[i + 5]
   local first = i + 7
   i = first + 2 * tonumber(ARGV[i + 6])
+  local id = next_id()
+  seq = seq + 1
   local dup
   if td ~= '' then
     local held = redis.call('HMGET', key('tick', si), 'due', 'id')
@@ -323,28 +350,29 @@ for _ = 1, tonumber(ARGV[4]) do
     out[#out + 1] = dup
     out[#out + 1] = '0'
   else
-    ensure_queue(q)
-    local id = new_id(ms)
-    local t = {}
-    local hset = {'HSET', key('task', id)}
-    for f = first, i - 1, 2 do
-      t[ARGV[f]] = ARGV[f + 1]
-      hset[#hset + 1] = ARGV[f]
-      hset[#hset + 1] = ARGV[f + 1]
+    local cfg = cfgs[q]
+    if not cfg then
+      ensure_queue(q)
+      cfg = hgetall(key('queue', q))
+      cfgs[q] = cfg
+      counts[q] = {0, 0}
     end
-    redis.call(unpack(hset))
-    put(id, t, 'id', id, 'sq', tostring(redis.call('INCR', key('seq'))), 'at', '0', 'lt', '0',
-        'ea', NOW)
+    local t = {id = id, sq = string.format('%.0f', seq), at = '0', lt = '0', ea = NOW}
+    for f = first, i - 1, 2 do t[ARGV[f]] = ARGV[f + 1] end
     if sf ~= '' then
-      put(id, t, 'sf', sf, 'st', '0')
+      t.sf, t.st = sf, '0'
+      add(key('scheduled', q), sf .. id)
+      counts[q][1] = counts[q][1] + 1
     else
-      put(id, t, 'rd', NOW, 'st', '1')
+      t.rd, t.st = NOW, '1'
+      t.rk = member(id, t, cfg)
+      add(key('ready', q), t.rk)
+      counts[q][2] = counts[q][2] + 1
     end
-    redis.call('ZADD', key('ids'), 0, id)
-    -- The queue's settings are read once per call, not once per task.
-    cfgs[q] = cfgs[q] or hgetall(key('queue', q))
-    index(id, t, cfgs[q])
-    wake(q)
+    if t.dl then add(key('deadlines', q), t.dl .. id) end
+    redis.call('HSET', key('task', id), unpack(flat(t)))
+    ids[#ids + 1] = 0
+    ids[#ids + 1] = id
     if uk ~= '' then
       redis.call('DEL', key('unique', uk))
       if uuntil ~= '' then
@@ -358,6 +386,14 @@ for _ = 1, tonumber(ARGV[4]) do
     out[#out + 1] = '1'
   end
 end
+if #ids > 0 then batched('ZADD', key('ids'), ids) end
+for k, list in pairs(sets) do batched('ZADD', k, list) end
+for q, c in pairs(counts) do
+  local qk = key('queue', q)
+  if c[1] > 0 then redis.call('HINCRBY', qk, 'n0', c[1]) end
+  if c[2] > 0 then redis.call('HINCRBY', qk, 'n1', c[2]) end
+  wake(q)
+end
 publish()
 return out
 )lua";
@@ -367,11 +403,12 @@ return out
 // claimed tasks' hashes (flat field/value arrays), in claim order.
 //
 // The hot path: each task's pending -> active move is unindex() + set_state() written out, with
-// one HSET per task and the queue's state counts changed once per call, because every write
-// command of a script costs Redis its execution and its AOF record.
+// one HSET per task; the ready, deadline and lease sets and the queue's state counts change by
+// one command per queue or per call, because every command of a script costs Redis its
+// execution and, when it writes, its AOF record.
 constexpr const char* kClaim = R"lua(
 local worker, max, lx = ARGV[3], tonumber(ARGV[4]), ARGV[5]
-local out = {}
+local out, leased = {}, {}
 for qi = 6, #ARGV do
   if #out >= max then break end
   local q = ARGV[qi]
@@ -380,36 +417,41 @@ for qi = 6, #ARGV do
     promote_due(q, 1000)
     expire_passed(q, 1000)
     local cfg = hgetall(qk)
-    local cc, active, rate = tonumber(cfg.cc), tonumber(cfg.n2 or '0'), tonumber(cfg.rt)
-    local rk, dk, taken = key('ready', q), key('deadlines', q), 0
-    while cfg.pa ~= '1' and #out < max and (cc <= 0 or active < cc) do
-      local m = redis.call('ZRANGEBYLEX', rk, '-', '+', 'LIMIT', 0, 1)[1]
-      if not m then break end
-      if rate > 0 then
-        refill(cfg)
-        local tokens = tonumber(cfg.tk)
-        if tokens < 1 then break end
-        cfg.tk = num(tokens - 1)
-        redis.call('HSET', qk, 'tk', cfg.tk, 'bl', cfg.bl)
-      end
-      local id = sub(m, 17)
+    local cc, rate, want = tonumber(cfg.cc), tonumber(cfg.rt), max - #out
+    if cfg.pa == '1' then want = 0 end
+    if cc > 0 then want = math.min(want, cc - tonumber(cfg.n2 or '0')) end
+    if rate > 0 and want > 0 then
+      refill(cfg)
+      want = math.min(want, floor(tonumber(cfg.tk)))
+    end
+    -- Ready members all score 0, so ZPOPMIN takes them in lexical, that is policy, order.
+    local popped = {}
+    if want > 0 then popped = redis.call('ZPOPMIN', key('ready', q), want) end
+    local taken, passed = #popped / 2, {}
+    for k = 1, #popped, 2 do
+      local id = sub(popped[k], 17)
       local t = task(id)
-      redis.call('ZREM', rk, m)
-      if t.dl then redis.call('ZREM', dk, t.dl .. id) end
+      if t.dl then passed[#passed + 1] = t.dl .. id end
       if t.fa then del(id, t, 'fa') end
       if t.sf then del(id, t, 'sf') end
       put(id, t, 'at', tostring(tonumber(t.at) + 1), 'lt', tostring(tonumber(t.lt) + 1),
           'sa', NOW, 'wk', worker, 'lx', lx, 'st', '2')
-      redis.call('ZADD', key('leases'), 0, lx .. id)
-      active, taken = active + 1, taken + 1
+      leased[#leased + 1] = 0
+      leased[#leased + 1] = lx .. id
       out[#out + 1] = flat(t)
     end
     if taken > 0 then
+      if #passed > 0 then batched('ZREM', key('deadlines', q), passed) end
+      if rate > 0 then
+        cfg.tk = num(tonumber(cfg.tk) - taken)
+        redis.call('HSET', qk, 'tk', cfg.tk, 'bl', cfg.bl)
+      end
       redis.call('HINCRBY', qk, 'n1', -taken)
       redis.call('HINCRBY', qk, 'n2', taken)
     end
   end
 end
+if #leased > 0 then batched('ZADD', key('leases'), leased) end
 publish()
 return out
 )lua";
@@ -417,19 +459,34 @@ return out
 // ARGV[3] n, then n triples (id, token, result). Returns one code per item.
 //
 // The hot path, like claim: each active -> succeeded move is unindex() + set_state() written
-// out, one HSET per task, the state counts changed once per queue per call.
+// out, one HMGET and one HSET per task; the lease and done sets change by one command per call
+// and the state counts once per queue.
 constexpr const char* kComplete = R"lua(
-local out, done = {}, {}
+local out, done, unleased, finished = {}, {}, {}, {}
 for k = 0, tonumber(ARGV[3]) - 1 do
   local id, token, result = ARGV[4 + 3 * k], ARGV[5 + 3 * k], ARGV[6 + 3 * k]
-  local t, code = find_lease(id, token)
-  if t then
-    redis.call('ZREM', key('leases'), t.lx .. id)
-    put(id, t, 'rs', result, 'st', '3', 'fa', NOW)
-    redis.call('ZADD', key('done'), 0, NOW .. id)
-    done[t.q] = (done[t.q] or 0) + 1
+  local tk = key('task', id)
+  -- find_lease() on the four fields it needs, not the whole hash.
+  local f = redis.call('HMGET', tk, 'st', 'lt', 'q', 'lx')
+  local code = 0
+  if not f[1] then
+    code = 1
+  elseif f[2] ~= token or f[1] ~= '2' then
+    code = 2
+    if f[2] == token and f[1] == '5' then code = 3 end
+  end
+  if code == 0 then
+    unleased[#unleased + 1] = f[4] .. id
+    redis.call('HSET', tk, 'rs', result, 'st', '3', 'fa', NOW)
+    finished[#finished + 1] = 0
+    finished[#finished + 1] = NOW .. id
+    done[f[3]] = (done[f[3]] or 0) + 1
   end
   out[#out + 1] = code
+end
+if #unleased > 0 then
+  batched('ZREM', key('leases'), unleased)
+  batched('ZADD', key('done'), finished)
 end
 for q, n in pairs(done) do
   local qk = key('queue', q)
