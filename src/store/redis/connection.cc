@@ -89,6 +89,11 @@ Status Connection::io_error() {
 }
 
 Result<Reply> Connection::command(const std::vector<std::string>& argv) {
+  if (Status s = append(argv); !s.ok()) return s;
+  return read();
+}
+
+Status Connection::append(const std::vector<std::string>& argv) {
   if (broken_) return Status(StatusCode::kUnavailable, "redis " + where_ + ": connection broken");
   std::vector<const char*> args;
   std::vector<size_t> lens;
@@ -98,12 +103,11 @@ Result<Reply> Connection::command(const std::vector<std::string>& argv) {
     args.push_back(a.data());
     lens.push_back(a.size());
   }
-  void* raw = redisCommandArgv(ctx_, static_cast<int>(argv.size()), args.data(), lens.data());
-  if (raw == nullptr) return io_error();
-  auto* reply = static_cast<redisReply*>(raw);
-  Reply out = Copy(reply);
-  freeReplyObject(reply);
-  return out;
+  if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), args.data(), lens.data()) !=
+      REDIS_OK) {
+    return io_error();
+  }
+  return Status();
 }
 
 Result<Reply> Connection::read() {
@@ -145,7 +149,9 @@ Result<ConnectionPool::Handle> ConnectionPool::acquire() {
 void ConnectionPool::release(std::unique_ptr<Connection> conn) {
   if (conn->broken()) return;  // dropped: hiredis cannot resume it
   std::lock_guard lock(mu_);
-  constexpr size_t kMaxIdle = 32;
+  // Above any node's steady concurrency (a worker slot is one caller): a cap below it closes
+  // connections that the next claim opens again, a TCP handshake per call.
+  constexpr size_t kMaxIdle = 1024;
   if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
 }
 

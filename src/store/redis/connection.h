@@ -53,7 +53,10 @@ class Connection {
   // Sends one command and reads its reply. An error reply is a Reply of type kError, not a
   // failed Result; kUnavailable means the connection broke.
   Result<Reply> command(const std::vector<std::string>& argv);
-  // Reads the next reply without sending anything (pub/sub messages).
+  // Queues a command to be sent with the next read() (pipelining: several commands, one round
+  // trip); its reply is read, in order, by read().
+  Status append(const std::vector<std::string>& argv);
+  // Reads the next reply, after sending what append() queued (pub/sub messages: nothing).
   Result<Reply> read();
 
   bool broken() const { return broken_; }

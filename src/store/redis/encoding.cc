@@ -72,15 +72,22 @@ std::optional<int64_t> FromT8(std::string_view bytes) {
 }
 
 Fields SpecFields(const TaskSpec& spec) {
+  static const TaskSpec kDefaults;
   Fields f = {{"q", spec.queue},
               {"ty", spec.type},
               {"pl", spec.payload},
-              {"pr", Decimal(spec.priority)},
-              {"to", Decimal(spec.timeout.count())},
-              {"ma", Decimal(spec.max_attempts)},
-              {"bi", Decimal(spec.backoff.initial.count())},
-              {"bc", Decimal(spec.backoff.cap.count())},
-              {"bm", Double(spec.backoff.multiplier)}};
+              {"ma", Decimal(spec.max_attempts)}};
+  if (spec.priority != kDefaults.priority) f.emplace_back("pr", Decimal(spec.priority));
+  if (spec.timeout != kDefaults.timeout) f.emplace_back("to", Decimal(spec.timeout.count()));
+  if (spec.backoff.initial != kDefaults.backoff.initial) {
+    f.emplace_back("bi", Decimal(spec.backoff.initial.count()));
+  }
+  if (spec.backoff.cap != kDefaults.backoff.cap) {
+    f.emplace_back("bc", Decimal(spec.backoff.cap.count()));
+  }
+  if (spec.backoff.multiplier != kDefaults.backoff.multiplier) {
+    f.emplace_back("bm", Double(spec.backoff.multiplier));
+  }
   if (spec.deadline) f.emplace_back("dl", T8(*spec.deadline));
   if (spec.run_at) f.emplace_back("ra", T8(*spec.run_at));
   if (!spec.unique_key.empty()) f.emplace_back("uk", spec.unique_key);

@@ -28,7 +28,9 @@ std::optional<int64_t> FromT8(std::string_view bytes);
 // A flat list of hash fields and values, as HGETALL returns it and HSET takes it.
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
-// The spec's fields of a new task hash (everything the store does not change later).
+// The spec's fields of a new task hash (everything the store does not change later). Priority,
+// timeout and backoff are left out while they hold TaskSpec's defaults, which DecodeTask()
+// starts from: fewer fields for every script that reads, copies and returns the hash.
 Fields SpecFields(const TaskSpec& spec);
 
 // A whole task from its hash. InvalidArgument naming the field when one cannot be decoded (a

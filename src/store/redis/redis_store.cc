@@ -16,6 +16,8 @@ using namespace std::chrono_literals;
 // Tasks per enqueue or complete_batch script call: a large batch must not hold up Redis (it runs
 // one script at a time) for long.
 constexpr size_t kChunk = 100;
+// Enqueue script calls sent together (pipelined) before their replies are read.
+constexpr size_t kWindow = 16;
 // Tasks each maintain() duty handles per script call, and ids list() looks at per call.
 constexpr int kBudget = 1000;
 
@@ -76,6 +78,33 @@ Status LeaseStatus(int64_t code, const TaskId& id) {
   }
 }
 
+// The enqueue script's ARGV (scripts.cc) for `chunk`.
+std::vector<std::string> EnqueueArgs(const std::string& prefix, TimePoint now,
+                                     std::optional<uint64_t> fence,
+                                     std::span<const TaskSpec> chunk) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+  std::vector<std::string> args = {prefix, T8(now), std::to_string(ms.count()),
+                                   std::to_string(chunk.size()),
+                                   fence ? std::to_string(*fence) : ""};
+  for (const TaskSpec& spec : chunk) {
+    args.push_back(spec.queue);
+    args.push_back(spec.run_at && *spec.run_at > now ? T8(*spec.run_at) : "");
+    args.push_back(spec.unique_key);
+    args.push_back(!spec.unique_key.empty() && spec.unique_ttl > Duration::zero()
+                       ? T8(now + spec.unique_ttl)
+                       : "");
+    args.push_back(spec.schedule_id);
+    args.push_back(spec.tick_due ? T8(*spec.tick_due) : "");
+    Fields fields = SpecFields(spec);
+    args.push_back(std::to_string(fields.size()));
+    for (auto& [f, v] : fields) {
+      args.push_back(std::move(f));
+      args.push_back(std::move(v));
+    }
+  }
+  return args;
+}
+
 std::string DoubleText(double v) {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -126,40 +155,33 @@ Result<std::vector<EnqueueResult>> RedisStore::enqueue_chunks(std::span<const Ta
   }
   std::vector<EnqueueResult> out;
   out.reserve(specs.size());
+  Result<ConnectionPool::Handle> conn = pool_.acquire();
+  if (!conn.ok()) return conn.status();
   // Each chunk is one script call, atomic as a whole; the batch is not (as in the other
-  // backends, each task is).
-  for (size_t from = 0; from < specs.size(); from += kChunk) {
-    std::span<const TaskSpec> chunk = specs.subspan(from, std::min(kChunk, specs.size() - from));
+  // backends, each task is). The calls of a window are pipelined: one round trip, and Redis
+  // runs the next call while this process reads the last one's reply.
+  for (size_t window = 0; window < specs.size(); window += kChunk * kWindow) {
     const TimePoint now = clock_.now();
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
-    std::vector<std::string> args = {std::to_string(ms.count()), std::to_string(chunk.size()),
-                                     fence ? std::to_string(*fence) : ""};
-    for (const TaskSpec& spec : chunk) {
-      args.push_back(spec.queue);
-      args.push_back(spec.run_at && *spec.run_at > now ? T8(*spec.run_at) : "");
-      args.push_back(spec.unique_key);
-      args.push_back(!spec.unique_key.empty() && spec.unique_ttl > Duration::zero()
-                         ? T8(now + spec.unique_ttl)
-                         : "");
-      args.push_back(spec.schedule_id);
-      args.push_back(spec.tick_due ? T8(*spec.tick_due) : "");
-      Fields fields = SpecFields(spec);
-      args.push_back(std::to_string(fields.size()));
-      for (auto& [f, v] : fields) {
-        args.push_back(std::move(f));
-        args.push_back(std::move(v));
+    std::vector<std::vector<std::string>> calls;
+    for (size_t from = window; from < specs.size() && from < window + kChunk * kWindow;
+         from += kChunk) {
+      calls.push_back(EnqueueArgs(prefix_, now, fence,
+                                  specs.subspan(from, std::min(kChunk, specs.size() - from))));
+    }
+    std::vector<Result<Reply>> replies = scripts_.RunAll(**conn, Script::kEnqueue, calls);
+    for (size_t c = 0; c < replies.size(); ++c) {
+      Result<Reply>& r = replies[c];
+      if (!r.ok()) return r.status();
+      if (r->type == Reply::Type::kInteger) {
+        return Aborted("fenced: leadership term " + std::to_string(r->integer) +
+                       " is newer than this leader's term " + std::to_string(fence.value_or(0)) +
+                       "; nothing more was enqueued");
       }
-    }
-    Result<Reply> r = run(Script::kEnqueue, now, std::move(args));
-    if (!r.ok()) return r.status();
-    if (r->type == Reply::Type::kInteger) {
-      return Aborted("fenced: leadership term " + std::to_string(r->integer) +
-                     " is newer than this leader's term " + std::to_string(fence.value_or(0)) +
-                     "; nothing was enqueued");
-    }
-    if (r->elements.size() != 2 * chunk.size()) return Malformed("enqueue");
-    for (size_t i = 0; i < chunk.size(); ++i) {
-      out.push_back(EnqueueResult{r->elements[2 * i].str, r->elements[2 * i + 1].str == "1"});
+      const size_t size = std::min(kChunk, specs.size() - window - c * kChunk);
+      if (r->elements.size() != 2 * size) return Malformed("enqueue");
+      for (size_t i = 0; i < size; ++i) {
+        out.push_back(EnqueueResult{r->elements[2 * i].str, r->elements[2 * i + 1].str == "1"});
+      }
     }
   }
   return out;

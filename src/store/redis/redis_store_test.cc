@@ -346,6 +346,36 @@ TEST_F(RedisStoreTest, EnqueueWakesAWaiterOfAnotherStore) {
   EXPECT_TRUE(woke) << "wait_for_work was not woken by another store's enqueue";
 }
 
+// A large batch is enqueued as pipelined script calls, several windows of them. The server
+// lost its scripts first (as after a restart): each call is run again once loaded, and the
+// batch still comes out whole, in order, with a unique key honoured across windows.
+TEST_F(RedisStoreTest, ALargeBatchIsPipelinedWholeAndInOrderAfterTheScriptsWereFlushed) {
+  std::unique_ptr<Store> store = Open(server_->url());
+  ASSERT_NE(store, nullptr);
+  std::vector<TaskSpec> specs;
+  for (int i = 0; i < 2'000; ++i) specs.push_back(Spec("big", std::to_string(i)));
+  specs[5].unique_key = "once";
+  specs[1'900].unique_key = "once";
+  EXPECT_EQ(server_->Command("SCRIPT FLUSH"), "+OK");
+  Result<std::vector<EnqueueResult>> r = store->enqueue(specs);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), specs.size());
+  EXPECT_FALSE((*r)[1'900].created);
+  EXPECT_EQ((*r)[1'900].id, (*r)[5].id);
+
+  std::vector<Lease> leases = Claim(*store, "big", 2'000);
+  ASSERT_EQ(leases.size(), specs.size() - 1);
+  int payload = 0;
+  for (size_t i = 0; i < leases.size(); ++i, ++payload) {
+    if (payload == 1'900) ++payload;
+    EXPECT_EQ(leases[i].task.spec.payload, std::to_string(payload));
+    EXPECT_EQ(leases[i].task.id, (*r)[static_cast<size_t>(payload)].id);
+    if (i > 0) {
+      EXPECT_LT(leases[i - 1].task.id, leases[i].task.id);
+    }
+  }
+}
+
 // The scripts compute MakeOrderKey's priority key (-priority + ready_at / aging_step) on 64-bit
 // values with doubles split in halves: the claim order must be exactly the C++ order, for steps
 // that do not divide a second and instants far above 2^53.

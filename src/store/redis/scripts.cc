@@ -115,7 +115,7 @@ end
 local function member(id, t, cfg)
   local po, primary = cfg.po, ZERO8
   if po == '1' then
-    primary = priority_key(tonumber(t.pr), t.rd, cfg.ag)
+    primary = priority_key(tonumber(t.pr or '0'), t.rd, cfg.ag)
   elseif po == '2' then
     primary = t.dl or LAST8
   elseif po == '3' then
@@ -430,15 +430,41 @@ for qi = 6, #ARGV do
     local taken, passed = #popped / 2, {}
     for k = 1, #popped, 2 do
       local id = sub(popped[k], 17)
-      local t = task(id)
-      if t.dl then passed[#passed + 1] = t.dl .. id end
-      if t.fa then del(id, t, 'fa') end
-      if t.sf then del(id, t, 'sf') end
-      put(id, t, 'at', tostring(tonumber(t.at) + 1), 'lt', tostring(tonumber(t.lt) + 1),
-          'sa', NOW, 'wk', worker, 'lx', lx, 'st', '2')
+      local tk = key('task', id)
+      -- The hash is scanned as HGETALL returns it, not made a table: the reply is that array
+      -- with the fields written here appended (a field's last value is the one decoded).
+      local fields = redis.call('HGETALL', tk)
+      local at, lt, stale
+      for j = 1, #fields, 2 do
+        local f = fields[j]
+        if f == 'at' then
+          at = fields[j + 1]
+        elseif f == 'lt' then
+          lt = fields[j + 1]
+        elseif f == 'dl' then
+          passed[#passed + 1] = fields[j + 1] .. id
+        elseif f == 'fa' or f == 'sf' then
+          stale = true
+        end
+      end
+      if stale then
+        -- Never left on a pending task by these scripts; cleared as set_state() would.
+        local t = hgetall(tk)
+        if t.fa then del(id, t, 'fa') end
+        if t.sf then del(id, t, 'sf') end
+        fields = flat(t)
+      end
+      local n = #fields
+      fields[n + 1], fields[n + 2] = 'at', tostring(tonumber(at) + 1)
+      fields[n + 3], fields[n + 4] = 'lt', tostring(tonumber(lt) + 1)
+      fields[n + 5], fields[n + 6] = 'sa', NOW
+      fields[n + 7], fields[n + 8] = 'wk', worker
+      fields[n + 9], fields[n + 10] = 'lx', lx
+      fields[n + 11], fields[n + 12] = 'st', '2'
+      redis.call('HSET', tk, unpack(fields, n + 1, n + 12))
       leased[#leased + 1] = 0
       leased[#leased + 1] = lx .. id
-      out[#out + 1] = flat(t)
+      out[#out + 1] = fields
     end
     if taken > 0 then
       if #passed > 0 then batched('ZREM', key('deadlines', q), passed) end
@@ -799,6 +825,11 @@ constexpr const char* kNames[kScriptCount] = {"enqueue",
                                               "advance_schedule",
                                               "list_schedules"};
 
+// The server no longer has the script (restart, SCRIPT FLUSH, failover).
+bool IsNoScript(const Result<Reply>& r) {
+  return r.ok() && r->is_error() && r->str.rfind("NOSCRIPT", 0) == 0;
+}
+
 }  // namespace
 
 std::string Scripts::Source(Script script) {
@@ -818,25 +849,49 @@ Status Scripts::Load(Connection& conn) {
   return Status();
 }
 
-Result<Reply> Scripts::Run(Connection& conn, Script script,
-                           const std::vector<std::string>& args) const {
-  const size_t i = static_cast<size_t>(script);
+std::vector<std::string> Scripts::Argv(Script script, const std::vector<std::string>& args) const {
   std::vector<std::string> argv;
   argv.reserve(args.size() + 3);
-  argv.insert(argv.end(), {"EVALSHA", sha_[i], "0"});
+  argv.insert(argv.end(), {"EVALSHA", sha_[static_cast<size_t>(script)], "0"});
   argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+Result<Reply> Scripts::Checked(Script script, Result<Reply> r) {
+  if (!r.ok()) return r.status();
+  if (r->is_error()) {
+    return Status(
+        StatusCode::kInternal,
+        std::string("redis: script ") + kNames[static_cast<size_t>(script)] + " failed: " + r->str);
+  }
+  return r;
+}
+
+Result<Reply> Scripts::Run(Connection& conn, Script script,
+                           const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = Argv(script, args);
   Result<Reply> r = conn.command(argv);
-  if (r.ok() && r->is_error() && r->str.rfind("NOSCRIPT", 0) == 0) {
+  if (IsNoScript(r)) {
     Result<Reply> loaded = conn.command({"SCRIPT", "LOAD", Source(script)});
     if (!loaded.ok()) return loaded.status();
     r = conn.command(argv);
   }
-  if (!r.ok()) return r.status();
-  if (r->is_error()) {
-    return Status(StatusCode::kInternal,
-                  std::string("redis: script ") + kNames[i] + " failed: " + r->str);
+  return Checked(script, std::move(r));
+}
+
+std::vector<Result<Reply>> Scripts::RunAll(
+    Connection& conn, Script script, const std::vector<std::vector<std::string>>& calls) const {
+  std::vector<Result<Reply>> out;
+  out.reserve(calls.size());
+  Status sent;
+  for (const std::vector<std::string>& args : calls) {
+    if (sent.ok()) sent = conn.append(Argv(script, args));
   }
-  return r;
+  for (size_t i = 0; i < calls.size(); ++i) out.push_back(sent.ok() ? conn.read() : sent);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    out[i] = IsNoScript(out[i]) ? Run(conn, script, calls[i]) : Checked(script, std::move(out[i]));
+  }
+  return out;
 }
 
 }  // namespace taskly::redis

@@ -63,10 +63,18 @@ class Scripts {
   // EVALSHA of `script` with `args` (ARGV[1] and ARGV[2] included). A Lua error is returned as
   // kInternal naming the script; a broken connection as kUnavailable.
   Result<Reply> Run(Connection& conn, Script script, const std::vector<std::string>& args) const;
+  // Run() of `script` once per element of `calls`, pipelined: every call is sent, then the
+  // replies are read in order, in one round trip. Redis runs the calls one after another, each
+  // atomic; a call whose script the server lost is run again, after those sent with it.
+  std::vector<Result<Reply>> RunAll(Connection& conn, Script script,
+                                    const std::vector<std::vector<std::string>>& calls) const;
 
   static std::string Source(Script script);
 
  private:
+  std::vector<std::string> Argv(Script script, const std::vector<std::string>& args) const;
+  static Result<Reply> Checked(Script script, Result<Reply> r);
+
   std::array<std::string, kScriptCount> sha_;
 };
 
