@@ -171,10 +171,15 @@ std::unique_ptr<taskly::Scheduler> MakeScheduler(taskly::Store& store, int concu
   return std::move(scheduler).value();
 }
 
-// Polls every 5 ms (at most 0.2% of a 3 s run): stats() merges every slot's histograms, and
-// polled every millisecond at concurrency 50 it took about half of this process's CPU.
-void WaitSucceeded(const taskly::Scheduler& scheduler, int64_t n) {
-  while (scheduler.stats().succeeded < n) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+// Until n tasks have succeeded (their completions recorded in Redis). `ran` (counted by the
+// handler) is watched first: stats() merges every slot's histograms, and polled each millisecond
+// at concurrency 50 it took half of this process's CPU; once all ran, stats() is polled for the
+// last completions.
+void WaitSucceeded(const taskly::Scheduler& scheduler, const std::atomic<int64_t>& ran, int64_t n) {
+  while (ran.load(std::memory_order_relaxed) < n) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  while (scheduler.stats().succeeded < n) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 Throughput TasklyThroughput(const RedisServer& redis, int64_t n, int concurrency) {
@@ -190,13 +195,16 @@ Throughput TasklyThroughput(const RedisServer& redis, int64_t n, int concurrency
   }
   out.enqueue_s = SecondsSince(t0);
 
-  auto scheduler = MakeScheduler(*store, concurrency,
-                                 [](taskly::TaskContext&) { return taskly::Outcome::Success(); });
+  std::atomic<int64_t> ran = 0;
+  auto scheduler = MakeScheduler(*store, concurrency, [&ran](taskly::TaskContext&) {
+    ran.fetch_add(1, std::memory_order_relaxed);
+    return taskly::Outcome::Success();
+  });
   double cpu0 = SelfCpuSeconds();
   double redis0 = ProcessCpuSeconds(redis.pid());
   auto t1 = Steady::now();
   if (taskly::Status s = scheduler->start(); !s.ok()) Die("start: " + s.ToString());
-  WaitSucceeded(*scheduler, n);
+  WaitSucceeded(*scheduler, ran, n);
   out.process_s = SecondsSince(t1);
   out.client_cpu_s = SelfCpuSeconds() - cpu0;
   out.redis_cpu_s = ProcessCpuSeconds(redis.pid()) - redis0;
@@ -215,7 +223,8 @@ Latency TasklyLatency(const RedisServer& redis, int64_t n) {
   std::unique_ptr<taskly::Store> store = OpenStore(redis);
   std::vector<std::atomic<int64_t>> samples(static_cast<size_t>(n));
   // The payload is "<k> <enqueue call time, us>" padded.
-  auto scheduler = MakeScheduler(*store, kLatencyConcurrency, [&samples](taskly::TaskContext& ctx) {
+  std::atomic<int64_t> ran = 0;
+  auto scheduler = MakeScheduler(*store, kLatencyConcurrency, [&](taskly::TaskContext& ctx) {
     int64_t now = NowUs();
     const std::string& p = ctx.payload();
     size_t k = 0;
@@ -223,6 +232,7 @@ Latency TasklyLatency(const RedisServer& redis, int64_t n) {
     auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), k);
     std::from_chars(end + 1, p.data() + p.size(), sent);
     samples[k].store(now - sent);
+    ran.fetch_add(1, std::memory_order_relaxed);
     return taskly::Outcome::Success();
   });
   if (taskly::Status s = scheduler->start(); !s.ok()) Die("start: " + s.ToString());
@@ -235,7 +245,7 @@ Latency TasklyLatency(const RedisServer& redis, int64_t n) {
     auto r = store->enqueue_one(taskly::TaskSpec{.type = "noop", .payload = Payload(head)});
     if (!r.ok()) Die("enqueue: " + r.status().ToString());
   }
-  WaitSucceeded(*scheduler, n);
+  WaitSucceeded(*scheduler, ran, n);
   scheduler->stop(std::chrono::seconds(5));
   std::vector<int64_t> sorted;
   sorted.reserve(samples.size());

@@ -289,13 +289,16 @@ end
 local function new_ids(ms, n)
   local c = redis.call('INCRBY', key('idseq'), n) - n
   local m = math.max(ms, tonumber(redis.call('GET', key('idms')) or '0'))
-  local k = 0
+  local head, k = b32(m, 9), 0
   return function()
     k = k + 1
     local v = (c + k) % 1073741824
-    if v == 0 then m = m + 1 end
+    if v == 0 then
+      m = m + 1
+      head = b32(m, 9)
+    end
     if k == n then redis.call('SET', key('idms'), string.format('%.0f', m)) end
-    return b32(m, 9) .. b32(v, 6)
+    return head .. b32(v, 6)
   end
 end
 
@@ -357,20 +360,35 @@ for _ = 1, n do
       cfgs[q] = cfg
       counts[q] = {0, 0}
     end
-    local t = {id = id, sq = string.format('%.0f', seq), at = '0', lt = '0', ea = NOW}
-    for f = first, i - 1, 2 do t[ARGV[f]] = ARGV[f + 1] end
+    -- The HSET's arguments are built as one list; a table of the fields is made only when
+    -- the queue's order needs one (member() reads pr, pe or dl; under fifo only sq).
+    local sq = string.format('%.0f', seq)
+    local args = {'id', id, 'sq', sq, 'at', '0', 'lt', '0', 'ea', NOW}
+    local dl
+    for f = first, i - 1, 2 do
+      local name, value = ARGV[f], ARGV[f + 1]
+      args[#args + 1] = name
+      args[#args + 1] = value
+      if name == 'dl' then dl = value end
+    end
+    if dl then add(key('deadlines', q), dl .. id) end
+    local n1 = #args
     if sf ~= '' then
-      t.sf, t.st = sf, '0'
+      args[n1 + 1], args[n1 + 2], args[n1 + 3], args[n1 + 4] = 'sf', sf, 'st', '0'
       add(key('scheduled', q), sf .. id)
       counts[q][1] = counts[q][1] + 1
     else
-      t.rd, t.st = NOW, '1'
-      t.rk = member(id, t, cfg)
-      add(key('ready', q), t.rk)
+      local t = {sq = sq, rd = NOW}
+      if cfg.po ~= '0' then
+        for f = 1, n1, 2 do t[args[f]] = args[f + 1] end
+      end
+      local rk = member(id, t, cfg)
+      args[n1 + 1], args[n1 + 2], args[n1 + 3], args[n1 + 4] = 'rd', NOW, 'st', '1'
+      args[n1 + 5], args[n1 + 6] = 'rk', rk
+      add(key('ready', q), rk)
       counts[q][2] = counts[q][2] + 1
     end
-    if t.dl then add(key('deadlines', q), t.dl .. id) end
-    redis.call('HSET', key('task', id), unpack(flat(t)))
+    redis.call('HSET', key('task', id), unpack(args))
     ids[#ids + 1] = 0
     ids[#ids + 1] = id
     if uk ~= '' then
