@@ -28,6 +28,10 @@
 //    call fails with kUnavailable and the next call reconnects, with a growing pause between
 //    failed attempts (up to 5 s). Failed calls are never retried behind the caller's back,
 //    since a write may have been applied before the connection broke.
+//  - Batches: enqueue() writes 100 tasks per script call (each call atomic) and pipelines up to
+//    16 calls. When it fails after validation (Redis unreachable, out of memory), any of the
+//    batch's tasks may have been written, not only those before the failure. A caller that
+//    retries such a batch avoids duplicates by giving its tasks unique keys.
 //  - Retention deletes terminal tasks' hashes, payload and result included.
 //
 // Thread-safety: the returned Store is thread-safe, like every Store.
