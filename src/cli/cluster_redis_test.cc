@@ -162,11 +162,9 @@ TEST(ClusterRedis, RedisRestartLosesNoAcknowledgedTask) {
   give_up = true;
   submitter.join();
   const bool all_ran =
-      PollUntil([&] { return static_cast<int>(ReadLedgerCounts(ledger).size()) >= kTasks; }, 90s);
+      PollUntil([&] { return static_cast<int>(ReadLedger(ledger).size()) >= kTasks; }, 90s);
   EXPECT_TRUE(all_ran) << server.log() << worker.log();
-  const std::map<int, int> runs = ReadLedgerCounts(ledger);
-  int lost = 0;
-  for (int n = 0; n < kTasks; ++n) lost += runs.contains(n) ? 0 : 1;
+  const int lost = Tally(ReadLedger(ledger), kTasks).lost;
   EXPECT_EQ(lost, 0);
   ASSERT_TRUE(PollUntil(
       [&] {

@@ -15,9 +15,13 @@
 #include <vector>
 
 #include "cli/cli_test_util.h"
+#include "tests/support/ledger.h"
 #include "tests/support/redis_server.h"
 
 namespace taskly::cli::testing {
+
+using taskly::testing::ReadLedger;
+using taskly::testing::Tally;
 
 inline constexpr char kClusterToken[] = "cluster-test-token";
 
@@ -149,15 +153,6 @@ class NodeProcess {
   int starts_ = 0;
   std::string url_;
 };
-
-// How many times each number appears in a ledger file.
-inline std::map<int, int> ReadLedgerCounts(const std::string& path) {
-  std::map<int, int> runs;
-  std::ifstream in(path);
-  int n = 0;
-  while (in >> n) ++runs[n];
-  return runs;
-}
 
 // Every task of the store, through the server's paged list; empty (with a test failure) when
 // a page cannot be read.

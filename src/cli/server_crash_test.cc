@@ -17,11 +17,14 @@
 #include <set>
 
 #include "cli/cli_test_util.h"
+#include "tests/support/ledger.h"
 
 namespace taskly::cli::testing {
 namespace {
 
 using Json = nlohmann::json;
+using taskly::testing::ReadLedger;
+using taskly::testing::Tally;
 
 constexpr int kTasks = 10'000;
 constexpr int kBatch = 100;
@@ -82,15 +85,6 @@ bool SubmitUntilAcknowledged(const Endpoint& endpoint, const std::string& body,
     std::this_thread::sleep_for(20ms);  // the server is down or restarting
   }
   return false;
-}
-
-// How many times each number appears in the ledger.
-std::map<int, int> ReadLedger(const std::string& path) {
-  std::map<int, int> runs;
-  std::ifstream in(path);
-  int n = 0;
-  while (in >> n) ++runs[n];
-  return runs;
 }
 
 // Every task of the server, through the paged list.
@@ -161,18 +155,9 @@ TEST(ServerCrash, AcknowledgedTasksSurviveSigkillAtRandomPoints) {
   ASSERT_EQ(acknowledged.load(), kTasks);
   EXPECT_TRUE(finished) << server->log();
 
-  const std::map<int, int> runs = ReadLedger(ledger);
-  int lost = 0, duplicates = 0;
-  for (int n = 0; n < kTasks; ++n) {
-    auto it = runs.find(n);
-    if (it == runs.end()) {
-      ++lost;
-    } else {
-      duplicates += it->second - 1;
-    }
-  }
+  const auto [lost, duplicates, strays] = Tally(ReadLedger(ledger), kTasks);
   EXPECT_EQ(lost, 0);
-  EXPECT_EQ(runs.size(), static_cast<size_t>(kTasks)) << "numbers outside 0..9999 ran";
+  EXPECT_EQ(strays, 0) << "numbers outside 0.." << kTasks - 1 << " ran";
 
   // The store's side: one task per number (the unique keys held), all succeeded; the attempts
   // beyond the first are the redeliveries of tasks in flight at a kill.
