@@ -4,8 +4,8 @@
 // expiries in these instead of balanced trees: no allocation per entry, and O(1) pushes and
 // pops when keys arrive in order, which is what FIFO queues and leases of one duration do.
 //
-// Entries whose key is not below the last in-order key go to a sorted run (a ring buffer); the
-// others (a retry that keeps its place, a higher priority) go to a binary heap. The front is the
+// Entries whose key is not below the last in-order key go to a sorted run (a deque); the others
+// (a retry that keeps its place, a higher priority) go to a binary heap. The front is the
 // smaller of the two fronts.
 //
 // `live(entry)` tells whether an entry still stands for its record; it must stay false once it
@@ -16,10 +16,9 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <vector>
-
-#include "store/memory/ring_queue.h"
 
 namespace taskly::memory {
 
@@ -69,7 +68,7 @@ class LazyQueue {
   template <typename Live>
   void compact_if_sparse(size_t live_count, Live&& live) {
     if (size() <= 2 * live_count + kSlack) return;
-    run_.erase_if([&](const Entry& e) { return !live(e); });
+    std::erase_if(run_, [&](const Entry& e) { return !live(e); });
     std::erase_if(heap_, [&](const Entry& e) { return !live(e); });
     std::make_heap(heap_.begin(), heap_.end(), Later);
   }
@@ -77,9 +76,8 @@ class LazyQueue {
   // Removes every entry (live or not), calling f(entry) on each live one.
   template <typename Live, typename F>
   void drain(Live&& live, F&& f) {
-    run_.for_each([&](const Entry& e) {
+    for (const Entry& e : run_)
       if (live(e)) f(e);
-    });
     for (const Entry& e : heap_)
       if (live(e)) f(e);
     run_.clear();
@@ -95,7 +93,7 @@ class LazyQueue {
     heap_.pop_back();
   }
 
-  RingQueue<Entry> run_;     // keys non-decreasing
+  std::deque<Entry> run_;    // keys non-decreasing
   std::vector<Entry> heap_;  // a min-heap by key
 };
 

@@ -1,8 +1,9 @@
 // A FIFO of small trivially copyable entries in one circular buffer that doubles when full. Once
-// it has grown to its working size, pushes and pops allocate nothing: a std::deque allocates a
-// block every 512 bytes of entries and frees it when the last entry leaves, and in the memory
-// store the producer's thread allocates those blocks and the workers' threads free them, so each
-// one crossed threads through malloc (and fresh blocks took page faults under the store's lock).
+// it has grown to its working size, pushes and pops allocate nothing, where a std::deque
+// allocates a block every 512 bytes of entries and frees it when its last entry leaves. The
+// memory store keeps its terminal tasks in one: their number is bounded by retention, so the
+// buffer soon stops growing. (Not the ready sets: a producer that runs ahead of the workers grows
+// those to a million entries, and every doubling would copy them all under the store's lock.)
 //
 // Thread-safety: none; the store's mutex guards it.
 #pragma once
