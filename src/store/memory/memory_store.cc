@@ -118,6 +118,8 @@ class MemoryStore final : public Store {
   // The one copy of a type or worker name (they are few, and every record refers to one).
   const std::string* intern(const std::string& name);
   OrderKey order_key(const QueueConfig& config, const Record& r) const {
+    // FIFO, the default, orders by seq alone (as MakeOrderKey does): no other field is read.
+    if (config.policy == OrderingPolicy::kFifo) return {0, 0, r.seq};
     return MakeOrderKey(config, memory::OrderFieldsOf(r));
   }
   void index(Record& r);
