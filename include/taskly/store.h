@@ -159,6 +159,15 @@ class Store {
     std::string result;
   };
   virtual std::vector<Status> complete_batch(std::span<Completion> items);
+  // complete_batch(done), its statuses into `statuses` (one per item, in order, replacing what
+  // was there), then claim(request) into `leases` (replacing what was there): a prefetching
+  // worker settles its last batch and takes the next in one call. Returns the claim's status
+  // (`leases` is then empty); the completions are made whatever the claim returns. Backends
+  // override it to do both in one lock or one round trip, and may reuse the memory of the
+  // elements `leases` held, so a worker that keeps one vector does not build every Task from
+  // scratch. The default calls complete_batch() (if `done` is not empty) and claim().
+  virtual Status complete_and_claim(std::span<Completion> done, std::vector<Status>& statuses,
+                                    const ClaimRequest& request, std::vector<Lease>& leases);
   // Active -> scheduled (retry) or pending (retry now) or dead (attempts spent or permanent).
   // Returns the state the task went to.
   virtual Result<TaskState> fail(const TaskId& id, uint64_t token, std::string error,

@@ -51,6 +51,8 @@ class StoreWrapper : public Store {
   std::vector<Status> complete_batch(std::span<Completion> items) override {
     return target_.complete_batch(items);
   }
+  // complete_and_claim() is not forwarded: Store's default calls this wrapper's complete_batch()
+  // and claim(), so that a derived wrapper's overrides of those (fault injection) still apply.
   Result<TaskState> fail(const TaskId& id, uint64_t token, std::string error,
                          const FailOptions& options) override {
     return target_.fail(id, token, std::move(error), options);

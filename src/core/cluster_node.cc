@@ -46,7 +46,7 @@ NodeInfo Scheduler::Impl::node_info() {
   std::lock_guard lock(lifecycle_mu);  // start() fills the slots under it
   for (const auto& slot : slots) {
     std::lock_guard slot_lock(slot->mu);
-    if (slot->busy) n.running.push_back(slot->id);
+    if (slot->busy) n.running.push_back(slot->running->task.id);
   }
   return n;
 }

@@ -52,13 +52,15 @@ class OwnedCounter {
 
 struct WorkerSlot {
   std::mutex mu;
-  bool busy = false;      // guarded by mu
-  TaskId id;              // guarded by mu
-  uint64_t token = 0;     // guarded by mu
-  TimePoint since{};      // guarded by mu: when the running attempt started
-  std::stop_source stop;  // guarded by mu; replaced once it has been requested
-  // Prefetched leases waiting for this worker (id, token): heartbeats cover them too.
-  std::deque<std::pair<TaskId, uint64_t>> waiting;  // guarded by mu
+  bool busy = false;               // guarded by mu
+  const Lease* running = nullptr;  // guarded by mu: the running attempt's lease, while busy
+  TimePoint since{};               // guarded by mu: when the running attempt started
+  std::stop_source stop;           // guarded by mu; replaced once it has been requested
+  // The prefetched batch the worker is running, when it claimed more than one lease (the
+  // worker's own vector, which nobody changes meanwhile): the leases from index `next` on wait
+  // for their turn, and heartbeats cover them too. Null otherwise.
+  const std::vector<Lease>* batch = nullptr;  // guarded by mu
+  size_t next = 0;                            // guarded by mu
   // Successes of a prefetched batch not yet recorded; only the slot's worker touches these.
   std::vector<Store::Completion> done;
   TimePoint oldest_done{};
@@ -155,13 +157,16 @@ struct Scheduler::Impl {
 
   // worker.cc
   void worker_loop(std::stop_token stop, int index);
-  // Runs one attempt that starts at `start` (now); returns when it ended.
-  TimePoint run_attempt(WorkerSlot& slot, const Lease& lease, TimePoint start);
+  // Runs one attempt that starts at `start` (now); returns when it ended. `next`: the index in
+  // slot.batch of the first lease still waiting once this one runs.
+  TimePoint run_attempt(WorkerSlot& slot, const Lease& lease, size_t next, TimePoint start);
   TimePoint execute(WorkerSlot& slot, const Lease& lease, std::stop_token stop, TimePoint start);
   // With `batch`, a success is kept in slot.done for flush_done() instead of recorded now.
-  void settle(const AttemptKey& key, const Outcome& outcome, WorkerSlot& slot, bool batch,
+  void settle(const Lease& lease, const Outcome& outcome, WorkerSlot& slot, bool batch,
               TimePoint now);
   void flush_done(WorkerSlot& slot);
+  // Counts the statuses of slot.done's completions, and empties it.
+  void count_completions(WorkerSlot& slot, const std::vector<Status>& statuses);
   void count_settle_failure(const Status& s);
   bool still_held(const Lease& lease, TimePoint now);
   // Fails the attempt with retry by backoff (or dead). False if the store refused the token.

@@ -106,6 +106,16 @@ void Histogram::record(Duration d) {
   counts_[B::IndexOf(d)].fetch_add(1, std::memory_order_release);
 }
 
+void Histogram::record_single_writer(Duration d) {
+  const std::uint64_t ns = ToNanos(d);
+  // The same order as record(): extremes and sum before the bucket (released).
+  if (ns < min_ns_.load(std::memory_order_relaxed)) min_ns_.store(ns, std::memory_order_relaxed);
+  if (ns > max_ns_.load(std::memory_order_relaxed)) max_ns_.store(ns, std::memory_order_relaxed);
+  sum_ns_.store(sum_ns_.load(std::memory_order_relaxed) + ns, std::memory_order_relaxed);
+  std::atomic<std::uint64_t>& bucket = counts_[B::IndexOf(d)];
+  bucket.store(bucket.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+}
+
 std::uint64_t Histogram::count() const {
   std::uint64_t total = 0;
   for (const auto& c : counts_) total += c.load(std::memory_order_relaxed);

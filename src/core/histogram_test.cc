@@ -194,6 +194,51 @@ TEST(HistogramTest, ConcurrentRecordingLosesNothing) {
   EXPECT_EQ(h.sum(), microseconds(total_us));
 }
 
+TEST(HistogramTest, SingleWriterRecordingMatchesRecord) {
+  Histogram shared, single;
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<std::int64_t> ns(-5, 3'000'000'000);
+  for (int i = 0; i < 10'000; ++i) {
+    const Duration d(ns(rng));
+    shared.record(d);
+    single.record_single_writer(d);
+  }
+  const HistogramSnapshot a = shared.snapshot();
+  const HistogramSnapshot b = single.snapshot();
+  EXPECT_EQ(b.count(), 10'000u);
+  EXPECT_EQ(b.count(), a.count());
+  EXPECT_EQ(b.sum(), a.sum());
+  EXPECT_EQ(b.min(), a.min());
+  EXPECT_EQ(b.max(), a.max());
+  for (std::size_t i = 0; i < HistogramBuckets::kCount; ++i) {
+    ASSERT_EQ(b.bucket_count(i), a.bucket_count(i)) << "bucket " << i;
+  }
+}
+
+// One writer and a concurrent reader: every snapshot is consistent (its count is what its
+// buckets add up to, its quantiles lie within [min, max]) and the final one has every value.
+TEST(HistogramTest, SingleWriterIsReadableWhileRecording) {
+  Histogram h;
+  constexpr int kValues = 200'000;
+  std::thread writer([&h] {
+    for (int i = 1; i <= kValues; ++i) h.record_single_writer(microseconds(i));
+  });
+  for (int r = 0; r < 100; ++r) {
+    const HistogramSnapshot s = h.snapshot();
+    std::uint64_t buckets = 0;
+    for (std::size_t i = 0; i < HistogramBuckets::kCount; ++i) buckets += s.bucket_count(i);
+    ASSERT_EQ(s.count(), buckets);
+    if (s.count() > 0) {
+      ASSERT_GE(s.quantile(0.5), s.min());
+      ASSERT_LE(s.quantile(0.5), s.max());
+    }
+  }
+  writer.join();
+  EXPECT_EQ(h.count(), std::uint64_t{kValues});
+  EXPECT_EQ(h.snapshot().min(), microseconds(1));
+  EXPECT_EQ(h.max(), microseconds(kValues));
+}
+
 TEST(HistogramTest, MergedSnapshotsEqualOneHistogramOfAllValues) {
   Histogram a, b, both;
   for (int i = 1; i <= 1000; ++i) {

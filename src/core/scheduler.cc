@@ -58,7 +58,7 @@ Status Scheduler::Impl::cancel_task(const TaskId& id) {
   maybe_cancelled_unseen = true;
   for (auto& slot : slots) {
     std::lock_guard slot_lock(slot->mu);
-    if (slot->busy && slot->id == id) {
+    if (slot->busy && slot->running->task.id == id) {
       slot->stop.request_stop();
       if (cancelled_unseen.empty()) maybe_cancelled_unseen = false;
       return Status();
@@ -382,10 +382,10 @@ std::vector<WorkerInfo> Scheduler::workers() const {
     std::lock_guard slot_lock(slot.mu);
     WorkerInfo info{.id = impl_->options.worker_id + "/" + std::to_string(i), .busy = slot.busy};
     if (slot.busy) {
-      info.task = slot.id;
+      info.task = slot.running->task.id;
       info.since = slot.since;
     }
-    info.waiting = static_cast<int32_t>(slot.waiting.size());
+    if (slot.batch != nullptr) info.waiting = static_cast<int32_t>(slot.batch->size() - slot.next);
     out.push_back(std::move(info));
   }
   return out;

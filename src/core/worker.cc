@@ -19,6 +19,11 @@ constexpr auto kMaxSettleDelay = std::chrono::milliseconds(1);
 // How long a worker waits before it claims again after the store failed.
 constexpr auto kStoreRetry = std::chrono::milliseconds(100);
 
+AttemptKey KeyOf(const Lease& lease) {
+  const Task& t = lease.task;
+  return {t.id, lease.token, t.attempts, t.spec.max_attempts, t.spec.backoff};
+}
+
 std::string DescribeException(std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
@@ -53,7 +58,7 @@ bool Scheduler::Impl::any_running() {
 
 void WorkerSlot::stop_if(const TaskId& task, uint64_t lease_token) {
   std::lock_guard lock(mu);
-  if (busy && token == lease_token && id == task) stop.request_stop();
+  if (busy && running->token == lease_token && running->task.id == task) stop.request_stop();
 }
 
 void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
@@ -62,6 +67,9 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
   request.worker = options.worker_id + "/" + std::to_string(index);
   request.max_tasks = options.prefetch;
   request.lease = options.lease;
+  std::vector<Status> statuses;
+  // Kept across claims: the store may build the next leases over these.
+  std::vector<Lease> leases;
   while (!stop.stop_requested()) {
     {
       std::lock_guard lock(selector_mu);
@@ -69,53 +77,60 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
       request.queues.clear();
       for (size_t i : order) request.queues.push_back(selector->queues()[i].queue);
     }
-    Result<std::vector<Lease>> leases = store->claim(request);
-    if (!leases.ok()) {
+    // The successes of the last batch are recorded in the same call (one lock or round trip).
+    Status claimed = store->complete_and_claim(slot.done, statuses, request, leases);
+    count_completions(slot, statuses);
+    if (!claimed.ok()) {
       counters.store_errors++;
       clock.sleep_until(clock.now() + kStoreRetry, stop);
       continue;
     }
-    if (leases->empty()) {
+    if (leases.empty()) {
       store->wait_for_work(options.queues, clock.now() + kIdleWait, stop);
       continue;
     }
-    if (leases->size() > 1) {
+    const bool batch = leases.size() > 1;
+    if (batch) {
       std::lock_guard lock(slot.mu);
-      for (auto it = leases->begin() + 1; it != leases->end(); ++it) {
-        slot.waiting.emplace_back(it->task.id, it->token);
-      }
+      slot.batch = &leases;
+      slot.next = 1;
     }
     // An attempt starts when the one before it ended (one clock read per attempt), unless the
     // store was called in between.
     TimePoint now = clock.now();
-    for (auto it = leases->begin(); it != leases->end(); ++it) {
-      if (it != leases->begin()) {
-        std::lock_guard lock(slot.mu);
-        slot.waiting.pop_front();
-      }
+    for (auto it = leases.cbegin(); it != leases.cend(); ++it) {
       if (stop.stop_requested()) {
-        hand_back(it, leases->cend());
-        std::lock_guard lock(slot.mu);
-        slot.waiting.clear();
+        if (batch) {
+          std::lock_guard lock(slot.mu);
+          slot.batch = nullptr;
+        }
+        hand_back(it, leases.cend());
         break;
       }
-      if (it != leases->begin() && !still_held(*it, now)) continue;
-      now = run_attempt(slot, *it, now);
-      // Successes of a prefetched batch are recorded together, but never held back long: a
-      // recorded success is what a crash cannot undo.
-      if (!slot.done.empty() &&
-          (it + 1 == leases->end() || now - slot.oldest_done > kMaxSettleDelay)) {
+      if (it != leases.cbegin() && !still_held(*it, now)) continue;
+      now = run_attempt(slot, *it, static_cast<size_t>(it - leases.cbegin()) + 1, now);
+      // Successes of a prefetched batch are recorded together (the last ones with the next
+      // claim, before the worker may sleep), but never held back long: a recorded success is
+      // what a crash cannot undo.
+      if (!slot.done.empty() && now - slot.oldest_done > kMaxSettleDelay) {
         flush_done(slot);
         now = clock.now();
       }
     }
-    flush_done(slot);  // before the worker may sleep
+    if (batch) {
+      std::lock_guard lock(slot.mu);
+      slot.batch = nullptr;  // before the leases are replaced
+    }
   }
+  flush_done(slot);
 }
 
 void Scheduler::Impl::flush_done(WorkerSlot& slot) {
   if (slot.done.empty()) return;
-  std::vector<Status> statuses = store->complete_batch(slot.done);
+  count_completions(slot, store->complete_batch(slot.done));
+}
+
+void Scheduler::Impl::count_completions(WorkerSlot& slot, const std::vector<Status>& statuses) {
   for (const Status& s : statuses) {
     if (s.ok()) {
       slot.succeeded.add();
@@ -155,17 +170,18 @@ void Scheduler::Impl::hand_back(std::vector<Lease>::const_iterator from,
   }
 }
 
-TimePoint Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease, TimePoint start) {
+TimePoint Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease, size_t next,
+                                       TimePoint start) {
   const Task& task = lease.task;
   slot.started.add();
-  slot.start_latency.record(start - task.ready_at);
+  slot.start_latency.record_single_writer(start - task.ready_at);
   std::stop_token stop;
   {
     std::lock_guard lock(slot.mu);
     if (slot.stop.stop_requested()) slot.stop = std::stop_source();
     slot.busy = true;
-    slot.id = task.id;
-    slot.token = lease.token;
+    slot.running = &lease;
+    slot.next = next;
     slot.since = start;
     stop = slot.stop.get_token();
   }
@@ -186,8 +202,6 @@ TimePoint Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease, Tim
 TimePoint Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::stop_token stop,
                                    TimePoint start) {
   const Task& task = lease.task;
-  AttemptKey key{task.id, lease.token, task.attempts, task.spec.max_attempts, task.spec.backoff};
-
   std::optional<TimePoint> deadline = task.spec.deadline;
   TimerId timeout_timer = kNoTimer;
   if (task.spec.timeout > Duration::zero()) {
@@ -198,7 +212,7 @@ TimePoint Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::st
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(task.spec.timeout).count();
     // Recorded first, then the stop requested: a handler that stops at once must find its
     // attempt already settled as timed out, not settle it with its own result.
-    timeout_timer = timers->schedule(due, [this, &slot, key, ms] {
+    timeout_timer = timers->schedule(due, [this, &slot, key = KeyOf(lease), ms] {
       if (fail_attempt(key, "timed out after " + std::to_string(ms) + " ms", false)) {
         counters.timed_out++;
       }
@@ -219,7 +233,7 @@ TimePoint Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::st
   }
   TimePoint end = clock.now();
   Duration ran = end - start;
-  slot.run_time.record(ran);
+  slot.run_time.record_single_writer(ran);
   if (!task.spec.schedule_id.empty()) record_run(task.spec.schedule_id, ran);
   // If the timeout fired first, the settle below is refused by the store (fencing).
   if (timeout_timer != kNoTimer) timers->cancel(timeout_timer);
@@ -232,7 +246,7 @@ TimePoint Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::st
     if (!s.ok()) count_settle_failure(s);
     return end;
   }
-  settle(key, *outcome, slot, options.prefetch > 1, end);
+  settle(lease, *outcome, slot, options.prefetch > 1, end);
   return end;
 }
 
@@ -259,16 +273,17 @@ bool Scheduler::Impl::fail_attempt(const AttemptKey& key, std::string error, boo
 
 // Settles an attempt with the store under its lease token. An attempt that already timed out or
 // was cancelled is refused by the store and counted as a rejected result.
-void Scheduler::Impl::settle(const AttemptKey& key, const Outcome& outcome, WorkerSlot& slot,
+void Scheduler::Impl::settle(const Lease& lease, const Outcome& outcome, WorkerSlot& slot,
                              bool batch, TimePoint now) {
+  const TaskId& id = lease.task.id;
   switch (outcome.kind()) {
     case Outcome::Kind::kSuccess: {
       if (batch) {
         if (slot.done.empty()) slot.oldest_done = now;
-        slot.done.push_back({key.id, key.token, outcome.text()});
+        slot.done.push_back({id, lease.token, outcome.text()});
         return;
       }
-      Status s = store->complete(key.id, key.token, outcome.text());
+      Status s = store->complete(id, lease.token, outcome.text());
       if (s.ok()) {
         slot.succeeded.add();
       } else {
@@ -277,13 +292,13 @@ void Scheduler::Impl::settle(const AttemptKey& key, const Outcome& outcome, Work
       return;
     }
     case Outcome::Kind::kRetry:
-      (void)fail_attempt(key, outcome.text(), false);
+      (void)fail_attempt(KeyOf(lease), outcome.text(), false);
       return;
     case Outcome::Kind::kPermanent:
-      (void)fail_attempt(key, outcome.text(), true);
+      (void)fail_attempt(KeyOf(lease), outcome.text(), true);
       return;
     case Outcome::Kind::kYield: {
-      Status s = store->yield(key.id, key.token, outcome.text());
+      Status s = store->yield(id, lease.token, outcome.text());
       if (s.ok()) {
         counters.yielded++;
       } else {
@@ -303,8 +318,12 @@ void Scheduler::Impl::heartbeat_running() {
     {
       std::lock_guard lock(slot->mu);
       busy = slot->busy;
-      if (busy) held.emplace_back(slot->id, slot->token);
-      held.insert(held.end(), slot->waiting.begin(), slot->waiting.end());
+      if (busy) held.emplace_back(slot->running->task.id, slot->running->token);
+      if (slot->batch != nullptr) {
+        for (size_t i = slot->next; i < slot->batch->size(); ++i) {
+          held.emplace_back((*slot->batch)[i].task.id, (*slot->batch)[i].token);
+        }
+      }
     }
     for (size_t i = 0; i < held.size(); ++i) {
       const auto& [id, token] = held[i];

@@ -25,4 +25,17 @@ std::vector<Status> Store::complete_batch(std::span<Completion> items) {
   return out;
 }
 
+Status Store::complete_and_claim(std::span<Completion> done, std::vector<Status>& statuses,
+                                 const ClaimRequest& request, std::vector<Lease>& leases) {
+  statuses.clear();
+  if (!done.empty()) statuses = complete_batch(done);
+  Result<std::vector<Lease>> claimed = claim(request);
+  if (!claimed.ok()) {
+    leases.clear();
+    return claimed.status();
+  }
+  leases = std::move(*claimed);
+  return Status();
+}
+
 }  // namespace taskly

@@ -1,5 +1,6 @@
 #include "store/task_id.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -51,8 +52,12 @@ std::string TaskIdGenerator::next(TimePoint now) {
   }
   counter_ = (counter_ + 1) & kCounterMask;
   if (counter_ == 0) ++last_ms_;
+  if (encoded_ms_ != last_ms_) {
+    Encode(last_ms_, kTimeChars, time_chars_);
+    encoded_ms_ = last_ms_;
+  }
   std::string id(kTimeChars + kCounterChars, '0');
-  Encode(last_ms_, kTimeChars, id.data());
+  std::copy_n(time_chars_, kTimeChars, id.data());
   Encode(counter_, kCounterChars, id.data() + kTimeChars);
   return id;
 }

@@ -27,6 +27,10 @@ class TaskIdGenerator {
  private:
   uint64_t last_ms_ = 0;
   uint64_t counter_ = 0;
+  // The encoded time part of the last id, and the millisecond it encodes: ids made within one
+  // millisecond share it, so it is encoded once per millisecond instead of once per id.
+  char time_chars_[9] = {};  // kTimeChars in task_id.cc
+  uint64_t encoded_ms_ = UINT64_MAX;
 };
 
 }  // namespace taskly

@@ -1,6 +1,8 @@
 // Settling an attempt: complete, fail (retry later, retry now, dead) and yield.
 #include <gmock/gmock.h>
 
+#include <map>
+
 #include "tests/conformance/store_conformance.h"
 
 namespace taskly {
@@ -44,6 +46,79 @@ TEST_P(StoreConformance, CompleteBatchSettlesEachItemOnItsOwn) {
   EXPECT_EQ(Get(b).result, "rb");
   EXPECT_EQ(Get(b).state, TaskState::kSucceeded);
   EXPECT_EQ(QueueOf("q").succeeded, 2);
+}
+
+TEST_P(StoreConformance, CompleteAndClaimSettlesTheBatchThenClaimsTheNext) {
+  TaskId a = Enqueue(Spec("q"));
+  TaskId b = Enqueue(Spec("q"));
+  std::vector<Lease> first = Claim({"q"}, 2);
+  ASSERT_EQ(first.size(), 2u);
+  TaskSpec labelled = Spec("q", "payload-of-c");
+  labelled.labels = {{"k", "v"}};
+  TaskId c = Enqueue(labelled);
+  TaskId d = Enqueue(Spec("q", "payload-of-d"));
+
+  std::vector<Store::Completion> done = {
+      {a, first[0].token, "ra"}, {b, first[1].token + 1, "stale"},  // a token never issued: refused
+  };
+  // Leases the caller had (the store may build the new ones over them): one more than it claims.
+  std::vector<Lease> leases = first;
+  leases.push_back(first[0]);
+  leases[0].task.checkpoint = "old checkpoint";
+  leases[0].task.spec.labels = {{"old", "label"}};
+  std::vector<Status> statuses = {Status()};  // replaced, not appended to
+  ClaimRequest request{.queues = {"q"}, .worker = "w2", .max_tasks = 2};
+  ASSERT_TRUE(IsOk(store_->complete_and_claim(done, statuses, request, leases)));
+
+  ASSERT_EQ(statuses.size(), 2u);
+  EXPECT_TRUE(statuses[0].ok());
+  EXPECT_EQ(statuses[1].code(), StatusCode::kAborted);
+  EXPECT_EQ(Get(a).state, TaskState::kSucceeded);
+  EXPECT_EQ(Get(a).result, "ra");
+  EXPECT_EQ(Get(b).state, TaskState::kActive);
+  // The claim: exactly the two new tasks, each the whole task as claim() hands it out.
+  ASSERT_EQ(leases.size(), 2u);
+  EXPECT_EQ(leases[0].task.id, c);
+  EXPECT_EQ(leases[0].task.spec.payload, "payload-of-c");
+  EXPECT_EQ(leases[0].task.spec.labels, (std::map<std::string, std::string>{{"k", "v"}}));
+  EXPECT_EQ(leases[0].task.checkpoint, "");
+  EXPECT_EQ(leases[0].task.state, TaskState::kActive);
+  EXPECT_EQ(leases[0].task.worker, "w2");
+  EXPECT_EQ(leases[0].task.attempts, 1);
+  EXPECT_EQ(leases[0].task.lease_token, leases[0].token);
+  EXPECT_EQ(leases[1].task.id, d);
+  EXPECT_EQ(leases[1].task.spec.payload, "payload-of-d");
+  EXPECT_TRUE(leases[1].task.spec.labels.empty());
+  EXPECT_EQ(leases[1].expires_at, clock_.now() + request.lease);
+  ASSERT_TRUE(IsOk(store_->complete(c, leases[0].token, "rc")));
+  EXPECT_EQ(Get(c).result, "rc");
+
+  // Nothing left to claim: the completions are still made.
+  done = {{b, first[1].token, "rb"}};
+  ASSERT_TRUE(IsOk(store_->complete_and_claim(done, statuses, request, leases)));
+  ASSERT_EQ(statuses.size(), 1u);
+  EXPECT_TRUE(statuses[0].ok());
+  EXPECT_TRUE(leases.empty());
+  EXPECT_EQ(Get(b).result, "rb");
+  EXPECT_EQ(QueueOf("q").succeeded, 3);
+}
+
+TEST_P(StoreConformance, CompleteAndClaimCompletesEvenWhenTheClaimIsInvalid) {
+  TaskId a = Enqueue(Spec("q"));
+  Enqueue(Spec("q"));
+  std::vector<Lease> l = Claim({"q"});
+  ASSERT_EQ(l.size(), 1u);
+  std::vector<Store::Completion> done = {{a, l[0].token, "ra"}};
+  std::vector<Status> statuses;
+  std::vector<Lease> leases = l;
+  ClaimRequest request{.queues = {"q"}, .worker = "w1", .max_tasks = 0};
+  Status s = store_->complete_and_claim(done, statuses, request, leases);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(leases.empty());
+  ASSERT_EQ(statuses.size(), 1u);
+  EXPECT_TRUE(statuses[0].ok());
+  EXPECT_EQ(Get(a).state, TaskState::kSucceeded);
+  EXPECT_EQ(QueueOf("q").pending, 1);
 }
 
 TEST_P(StoreConformance, FailWithFutureRetryAtSchedulesTheRetry) {

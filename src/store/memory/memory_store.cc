@@ -10,7 +10,6 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -20,6 +19,7 @@
 #include "store/memory/huge_page_array.h"
 #include "store/memory/lazy_queue.h"
 #include "store/memory/record.h"
+#include "store/memory/ring_queue.h"
 #include "store/memory/zeroed_array.h"
 #include "store/schedule_table.h"
 #include "store/task_id.h"
@@ -92,6 +92,8 @@ class MemoryStore final : public Store {
   Result<TimePoint> heartbeat(const TaskId& id, uint64_t token, Duration lease) override;
   Status complete(const TaskId& id, uint64_t token, std::string result) override;
   std::vector<Status> complete_batch(std::span<Completion> items) override;
+  Status complete_and_claim(std::span<Completion> done, std::vector<Status>& statuses,
+                            const ClaimRequest& request, std::vector<Lease>& leases) override;
   Result<TaskState> fail(const TaskId& id, uint64_t token, std::string error,
                          const FailOptions& options) override;
   Status yield(const TaskId& id, uint64_t token, std::string checkpoint) override;
@@ -116,6 +118,8 @@ class MemoryStore final : public Store {
   // The one copy of a type or worker name (they are few, and every record refers to one).
   const std::string* intern(const std::string& name);
   OrderKey order_key(const QueueConfig& config, const Record& r) const {
+    // FIFO, the default, orders by seq alone (as MakeOrderKey does): no other field is read.
+    if (config.policy == OrderingPolicy::kFifo) return {0, 0, r.seq};
     return MakeOrderKey(config, memory::OrderFieldsOf(r));
   }
   void index(Record& r);
@@ -136,6 +140,8 @@ class MemoryStore final : public Store {
   std::optional<EnqueueResult> duplicate_of(const TaskSpec& spec, TimePoint now);
   void enqueue_locked(const TaskSpec& spec, TimePoint now, std::vector<EnqueueResult>& out);
   Status complete_locked(const TaskId& id, uint64_t token, std::string result, TimePoint now);
+  // Claims into `out`, over the elements it has (then appended); returns how many it claimed.
+  size_t claim_locked(const ClaimRequest& request, TimePoint now, std::vector<Lease>& out);
   void promote_due(TimePoint now, MaintenanceReport* report);
   void expire_deadlines(TimePoint now, MaintenanceReport* report);
   void expire(Record& r, TimePoint now);
@@ -145,7 +151,8 @@ class MemoryStore final : public Store {
   bool claimable(const std::vector<std::string>& queues, TimePoint now, TimePoint* wake);
   void notify_work() {
     ++work_epoch_;
-    work_cv_.notify_all();
+    // Most transitions happen while nobody waits: no futex call for them.
+    if (waiters_ > 0) work_cv_.notify_all();
   }
 
   Clock& clock_;
@@ -154,6 +161,7 @@ class MemoryStore final : public Store {
   std::mutex mu_;
   std::condition_variable work_cv_;  // notified when work may have become claimable...
   uint64_t work_epoch_ = 0;          // ...which also bumps this; guarded by mu_
+  int waiters_ = 0;                  // threads in wait_for_work(); guarded by mu_
   TaskIdGenerator ids_;              // guarded by mu_
   uint64_t next_seq_ = 0;            // guarded by mu_
   uint64_t next_finish_ = 0;         // guarded by mu_
@@ -190,7 +198,11 @@ class MemoryStore final : public Store {
   // Terminal tasks in finish order. Entries go stale when a task leaves the terminal state
   // (retry); a stale entry is recognised by its finish_seq and skipped. A record is deleted only
   // through its newest entry, and its stale entries come before it, so none ever dangles.
-  std::deque<std::pair<uint64_t, Record*>> terminal_;
+  struct Finished {
+    uint64_t seq;  // the record's finish_seq when it finished
+    Record* record;
+  };
+  memory::RingQueue<Finished> terminal_;
   int64_t terminal_count_ = 0;
   std::unordered_map<std::string, Record*> unique_;  // unique_key -> newest holder
   // schedule id -> (latest tick due enqueued, that tick's task id)
@@ -236,7 +248,7 @@ void MemoryStore::index(Record& r) {
       break;
     default:
       r.finish_seq = ++next_finish_;
-      terminal_.emplace_back(r.finish_seq, &r);
+      terminal_.push_back({r.finish_seq, &r});
       terminal_count_++;
   }
 }
@@ -509,9 +521,9 @@ void MemoryStore::apply_retention(TimePoint now, MaintenanceReport* report) {
     // The oldest terminal records are long out of cache, and are usually deleted in runs (one
     // per settled task in a batch): fetch the next ones while this one is handled.
     for (size_t i = 1; i <= memory::kRetentionPrefetch && i < terminal_.size(); ++i) {
-      __builtin_prefetch(terminal_[i].second);
-      __builtin_prefetch(reinterpret_cast<const char*>(terminal_[i].second) + 64);
-      __builtin_prefetch(reinterpret_cast<const char*>(terminal_[i].second) + 128);
+      __builtin_prefetch(terminal_[i].record);
+      __builtin_prefetch(reinterpret_cast<const char*>(terminal_[i].record) + 64);
+      __builtin_prefetch(reinterpret_cast<const char*>(terminal_[i].record) + 128);
     }
     auto [seq, r] = terminal_.front();
     if (r->finish_seq != seq) {
@@ -527,13 +539,46 @@ void MemoryStore::apply_retention(TimePoint now, MaintenanceReport* report) {
   }
 }
 
-Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
+Status ValidateClaim(const ClaimRequest& req) {
   if (req.max_tasks < 1) return InvalidArgument("max_tasks", "must be at least 1");
   if (req.lease <= Duration::zero()) return InvalidArgument("lease", "must be positive");
+  return Status();
+}
+
+Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
+  if (Status s = ValidateClaim(req); !s.ok()) return s;
   std::vector<Lease> out;
   out.reserve(static_cast<size_t>(std::min(req.max_tasks, 1024)));
   std::lock_guard lock(mu_);
   TimePoint now = clock_.now();
+  claim_locked(req, now, out);
+  apply_retention(now, nullptr);
+  return out;
+}
+
+// One lock for both halves: a prefetching worker's round trip to the store, and the futex
+// traffic of the lock it contends for with the other workers and the producers, are halved.
+Status MemoryStore::complete_and_claim(std::span<Completion> done, std::vector<Status>& statuses,
+                                       const ClaimRequest& req, std::vector<Lease>& leases) {
+  statuses.clear();
+  statuses.reserve(done.size());
+  Status valid = ValidateClaim(req);
+  size_t claimed = 0;
+  {
+    std::lock_guard lock(mu_);
+    TimePoint now = clock_.now();
+    for (Completion& c : done)
+      statuses.push_back(complete_locked(c.id, c.token, std::move(c.result), now));
+    if (valid.ok()) claimed = claim_locked(req, now, leases);
+    apply_retention(now, nullptr);
+  }
+  // The leases past the claimed ones go outside the lock (their Tasks free memory).
+  leases.erase(leases.begin() + static_cast<std::ptrdiff_t>(claimed), leases.end());
+  return valid;
+}
+
+size_t MemoryStore::claim_locked(const ClaimRequest& req, TimePoint now, std::vector<Lease>& out) {
+  size_t n = 0;
   promote_due(now, nullptr);
   const std::string* worker = intern(req.worker);
   std::vector<QueueState*> order;
@@ -543,7 +588,7 @@ Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
     if (it != queues_.end()) order.push_back(&it->second);
   }
   for (QueueState* q : order) {
-    while (static_cast<int32_t>(out.size()) < req.max_tasks && !q->paused && q->has_ready() &&
+    while (static_cast<int32_t>(n) < req.max_tasks && !q->paused && q->has_ready() &&
            !q->at_limit() && q->bucket.available(now)) {
       const auto* e = q->ready.front(ReadyLive);
       if (e == nullptr) break;  // cannot happen: every pending task has a live entry
@@ -562,14 +607,15 @@ Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
       r.lease_expires = now + req.lease;
       r.state = TaskState::kActive;
       index(r);
-      Lease& lease = out.emplace_back();  // built in place: a Task is large
+      // Built in place, or over a lease the caller had: a Task is large.
+      Lease& lease = n < out.size() ? out[n] : out.emplace_back();
+      n++;
       memory::FillTask(r, q->name, lease.task);
       lease.token = r.lease_token();
       lease.expires_at = r.lease_expires;
     }
   }
-  apply_retention(now, nullptr);
-  return out;
+  return n;
 }
 
 bool MemoryStore::claimable(const std::vector<std::string>& queues, TimePoint now,
@@ -600,9 +646,11 @@ void MemoryStore::wait_for_work(const std::vector<std::string>& queues, TimePoin
   TimePoint wake = until;
   if (stop.stop_requested() || claimable(queues, clock_.now(), &wake)) return;
   uint64_t epoch = work_epoch_;
+  waiters_++;
   while (work_epoch_ == epoch && !stop.stop_requested()) {
-    if (clock_.wait_until(work_cv_, lock, wake)) return;
+    if (clock_.wait_until(work_cv_, lock, wake)) break;
   }
+  waiters_--;
 }
 
 Result<TimePoint> MemoryStore::heartbeat(const TaskId& id, uint64_t token, Duration lease) {

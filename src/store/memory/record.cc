@@ -71,7 +71,11 @@ void FillTask(const Record& r, const std::string& queue_name, Task& t) {
   t.scheduled_for = Optional(r.scheduled_for);
   t.started_at = Optional(r.started_at);
   t.finished_at = Optional(r.finished_at);
-  if (r.worker != nullptr) t.worker = *r.worker;
+  if (r.worker != nullptr) {
+    t.worker = *r.worker;
+  } else {
+    t.worker.clear();
+  }
   if (const Cold* c = r.cold.get()) {
     t.spec.deadline = c->deadline;
     t.spec.backoff = c->backoff;
@@ -85,6 +89,20 @@ void FillTask(const Record& r, const std::string& queue_name, Task& t) {
     t.checkpoint = c->checkpoint;
     t.result = c->result;
     t.last_error = c->last_error;
+  } else {
+    // Every cold field at its default: `t` may be a reused Task.
+    t.spec.deadline.reset();
+    t.spec.backoff = Backoff();
+    t.spec.run_at.reset();
+    t.spec.unique_key.clear();
+    t.spec.unique_ttl = Duration::zero();
+    t.spec.labels.clear();
+    t.spec.period = Duration::zero();
+    t.spec.schedule_id.clear();
+    t.spec.tick_due.reset();
+    t.checkpoint.clear();
+    t.result.clear();
+    t.last_error.clear();
   }
 }
 

@@ -97,7 +97,8 @@ void SetSpec(Record& r, const TaskSpec& spec, const std::string* type, QueueStat
 
 // The whole task, as the Store contract hands it out. `queue_name` is the record's queue's.
 Task ToTask(const Record& r, const std::string& queue_name);
-// The same, written into `t` (a fresh Task), so a claim builds its Lease in place.
+// The same, written over every field of `t` (a fresh Task or one to reuse), so a claim builds
+// its Lease in place or over one it is given.
 void FillTask(const Record& r, const std::string& queue_name, Task& t);
 
 }  // namespace taskly::memory
