@@ -77,6 +77,9 @@ class HistogramSnapshot {
  private:
   friend class Histogram;
 
+  // The totals of `count` more values (their buckets already added).
+  void add_totals(std::uint64_t count, Duration sum, Duration min, Duration max);
+
   std::vector<std::uint64_t> counts_;  // per bucket, not cumulative
   std::uint64_t count_ = 0;
   Duration sum_{0};
@@ -104,6 +107,9 @@ class Histogram {
   Duration quantile(double q) const;
 
   HistogramSnapshot snapshot() const;
+  // merge(snapshot()) into `into`, without the copy: for histograms kept per thread and
+  // reported as one, read often (stats() sums one per worker slot).
+  void add_to(HistogramSnapshot& into) const;
 
  private:
   static constexpr std::uint64_t kNoMin = UINT64_MAX;

@@ -128,26 +128,36 @@ Duration Histogram::max() const { return FromNanos(max_ns_.load(std::memory_orde
 
 Duration Histogram::quantile(double q) const { return snapshot().quantile(q); }
 
+void HistogramSnapshot::add_totals(std::uint64_t count, Duration sum, Duration min, Duration max) {
+  if (count == 0) return;
+  min_ = count_ == 0 ? min : std::min(min_, min);
+  max_ = count_ == 0 ? max : std::max(max_, max);
+  count_ += count;
+  sum_ = sum > Duration::max() - sum_ ? Duration::max() : sum_ + sum;
+}
+
 void HistogramSnapshot::merge(const HistogramSnapshot& other) {
   if (other.count_ == 0) return;
   for (std::size_t i = 0; i < B::kCount; ++i) counts_[i] += other.counts_[i];
-  min_ = count_ == 0 ? other.min_ : std::min(min_, other.min_);
-  max_ = count_ == 0 ? other.max_ : std::max(max_, other.max_);
-  count_ += other.count_;
-  sum_ = other.sum_ > Duration::max() - sum_ ? Duration::max() : sum_ + other.sum_;
+  add_totals(other.count_, other.sum_, other.min_, other.max_);
+}
+
+void Histogram::add_to(HistogramSnapshot& into) const {
+  std::uint64_t count = 0;
+  for (std::size_t i = 0; i < B::kCount; ++i) {
+    const std::uint64_t c = counts_[i].load(std::memory_order_acquire);
+    into.counts_[i] += c;
+    count += c;
+  }
+  // Loaded after the buckets (recorded before them): they cover every value counted above.
+  into.add_totals(count, FromNanos(sum_ns_.load(std::memory_order_relaxed)),
+                  FromNanos(min_ns_.load(std::memory_order_relaxed)),
+                  FromNanos(max_ns_.load(std::memory_order_relaxed)));
 }
 
 HistogramSnapshot Histogram::snapshot() const {
   HistogramSnapshot s;
-  for (std::size_t i = 0; i < B::kCount; ++i) {
-    s.counts_[i] = counts_[i].load(std::memory_order_acquire);
-    s.count_ += s.counts_[i];
-  }
-  s.sum_ = FromNanos(sum_ns_.load(std::memory_order_relaxed));
-  if (s.count_ > 0) {
-    s.min_ = FromNanos(min_ns_.load(std::memory_order_relaxed));
-    s.max_ = FromNanos(max_ns_.load(std::memory_order_relaxed));
-  }
+  add_to(s);
   return s;
 }
 

@@ -355,8 +355,8 @@ SchedulerStats Scheduler::stats() const {
     for (const auto& slot : impl_->slots) {
       s.started += slot->started.get();
       s.succeeded += slot->succeeded.get();
-      s.start_latency.merge(slot->start_latency.snapshot());
-      s.run_time.merge(slot->run_time.snapshot());
+      slot->start_latency.add_to(s.start_latency);
+      slot->run_time.add_to(s.run_time);
     }
   }
   s.failed = c.failed;
