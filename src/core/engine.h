@@ -52,6 +52,11 @@ class OwnedCounter {
 
 struct WorkerSlot {
   std::mutex mu;
+  // Set when an attempt starts and cleared when the worker is done with its batch, so between
+  // two attempts of a batch `running` is the one that just ended (for as long as the worker's
+  // store calls between them take): readers heartbeat or stop it harmlessly, as the store refuses a
+  // settled lease and the next attempt starts with a fresh stop source if the old one was
+  // requested.
   bool busy = false;               // guarded by mu
   const Lease* running = nullptr;  // guarded by mu: the running attempt's lease, while busy
   TimePoint since{};               // guarded by mu: when the running attempt started

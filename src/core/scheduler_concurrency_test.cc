@@ -168,9 +168,11 @@ TEST_F(SchedulerTest, PermanentErrorsGoDeadAtOnce) {
 
 TEST_F(SchedulerTest, TimeoutRequestsStopAndRecordsTheAttemptAsTimedOut) {
   Start();
+  std::atomic<bool> entered{false};
   scheduler_
       ->handle("slow",
-               [](TaskContext& ctx) {
+               [&](TaskContext& ctx) {
+                 entered = true;
                  std::mutex mu;
                  std::condition_variable_any cv;
                  std::unique_lock lock(mu);
@@ -181,7 +183,9 @@ TEST_F(SchedulerTest, TimeoutRequestsStopAndRecordsTheAttemptAsTimedOut) {
   StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   TaskId id = *scheduler_->enqueue({.type = "slow", .timeout = seconds(5), .max_attempts = 1});
-  ASSERT_TRUE(WaitState(id, TaskState::kActive));
+  // The handler runs, so its timeout is armed: the task is active from its claim, a moment
+  // before, and a clock advanced in that moment would move the timeout's start.
+  ASSERT_TRUE(WaitFor([&] { return entered.load(); }));
   clock_.advance(seconds(4));
   EXPECT_EQ(StateOf(id), TaskState::kActive);
   clock_.advance(seconds(1));

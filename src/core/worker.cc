@@ -117,9 +117,16 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
         now = clock.now();
       }
     }
-    if (batch) {
+    {
+      // Before the leases are replaced. The slot stays busy from an attempt's start to here:
+      // one slot lock per attempt, not two (its readers are rare and tolerate the gaps).
       std::lock_guard lock(slot.mu);
-      slot.batch = nullptr;  // before the leases are replaced
+      slot.batch = nullptr;
+      slot.busy = false;
+    }
+    if (draining) {
+      std::lock_guard lock(running_mu);
+      running_cv.notify_all();
     }
   }
   flush_done(slot);
@@ -186,16 +193,7 @@ TimePoint Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease, siz
     stop = slot.stop.get_token();
   }
   // A task cancelled between its claim and now is settled in the store already: skip it.
-  TimePoint end = cancelled_before_start(task.id) ? start : execute(slot, lease, stop, start);
-  {
-    std::lock_guard lock(slot.mu);
-    slot.busy = false;
-  }
-  if (draining) {
-    std::lock_guard lock(running_mu);
-    running_cv.notify_all();
-  }
-  return end;
+  return cancelled_before_start(task.id) ? start : execute(slot, lease, stop, start);
 }
 
 // Runs the handler of one attempt under its timeout, and settles the attempt.

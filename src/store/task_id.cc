@@ -29,7 +29,17 @@ constexpr std::array<int8_t, 256> kDecode = [] {
   return table;
 }();
 
+// Character -> the next one in kAlphabet (unused for 'Z', which carries).
+constexpr std::array<char, 256> kSuccessor = [] {
+  std::array<char, 256> table{};
+  for (int i = 0; i + 1 < 32; ++i)
+    table[static_cast<unsigned char>(kAlphabet[i])] = kAlphabet[i + 1];
+  return table;
+}();
+
 }  // namespace
+
+TaskIdGenerator::TaskIdGenerator() { std::fill_n(chars_, kTimeChars + kCounterChars, '0'); }
 
 std::optional<uint32_t> TaskIdGenerator::CounterOf(std::string_view id) {
   if (id.size() != kTimeChars + kCounterChars) return std::nullopt;
@@ -53,13 +63,19 @@ std::string TaskIdGenerator::next(TimePoint now) {
   counter_ = (counter_ + 1) & kCounterMask;
   if (counter_ == 0) ++last_ms_;
   if (encoded_ms_ != last_ms_) {
-    Encode(last_ms_, kTimeChars, time_chars_);
+    Encode(last_ms_, kTimeChars, chars_);
     encoded_ms_ = last_ms_;
   }
-  std::string id(kTimeChars + kCounterChars, '0');
-  std::copy_n(time_chars_, kTimeChars, id.data());
-  Encode(counter_, kCounterChars, id.data() + kTimeChars);
-  return id;
+  // The counter part is the last id's plus one, counted up in place like an odometer (most
+  // ids change one character); past "ZZZZZZ" it rolls over to "000000", as counter_ does.
+  for (int i = kTimeChars + kCounterChars - 1; i >= kTimeChars; --i) {
+    if (chars_[i] != 'Z') {
+      chars_[i] = kSuccessor[static_cast<unsigned char>(chars_[i])];
+      break;
+    }
+    chars_[i] = '0';
+  }
+  return std::string(chars_, kTimeChars + kCounterChars);
 }
 
 }  // namespace taskly

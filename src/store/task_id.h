@@ -16,6 +16,7 @@ namespace taskly {
 
 class TaskIdGenerator {
  public:
+  TaskIdGenerator();
   std::string next(TimePoint now);
   // The counter of the id next() returned last: CounterOf() of it, without parsing.
   uint32_t last_counter() const { return static_cast<uint32_t>(counter_); }
@@ -27,9 +28,10 @@ class TaskIdGenerator {
  private:
   uint64_t last_ms_ = 0;
   uint64_t counter_ = 0;
-  // The encoded time part of the last id, and the millisecond it encodes: ids made within one
-  // millisecond share it, so it is encoded once per millisecond instead of once per id.
-  char time_chars_[9] = {};  // kTimeChars in task_id.cc
+  // The last id (at first, counter 0 and no time yet), and the millisecond its time part
+  // encodes: ids made within one millisecond share it, so it is encoded once per millisecond;
+  // the counter part is counted up in place.
+  char chars_[15];  // kTimeChars + kCounterChars in task_id.cc
   uint64_t encoded_ms_ = UINT64_MAX;
 };
 

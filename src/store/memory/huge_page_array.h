@@ -10,32 +10,20 @@
 #include <sys/mman.h>
 
 #include <cstddef>
-#include <cstdint>
 #include <memory>
 #include <new>
+
+#include "store/memory/mapping.h"
 
 namespace taskly {
 
 template <typename T, size_t N>
 class HugePageArray {
  public:
-  static constexpr size_t kPage = size_t{2} << 20;
-  static constexpr size_t kBytes = (N * sizeof(T) + kPage - 1) / kPage * kPage;
+  static constexpr size_t kBytes =
+      (N * sizeof(T) + memory::kHugePage - 1) / memory::kHugePage * memory::kHugePage;
 
-  HugePageArray() {
-    // Map one page more than needed, then unmap the unaligned head and the rest of the tail.
-    void* raw =
-        mmap(nullptr, kBytes + kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED) throw std::bad_alloc();
-    auto start = reinterpret_cast<uintptr_t>(raw);
-    uintptr_t aligned = (start + kPage - 1) / kPage * kPage;
-    if (aligned > start) munmap(raw, aligned - start);
-    uintptr_t end = start + kBytes + kPage;
-    if (end > aligned + kBytes)
-      munmap(reinterpret_cast<void*>(aligned + kBytes), end - (aligned + kBytes));
-    items_ = reinterpret_cast<T*>(aligned);
-    (void)madvise(items_, kBytes, MADV_HUGEPAGE);  // advice: without it, only more faults
-  }
+  HugePageArray() : items_(static_cast<T*>(memory::MapZeroed(kBytes))) {}
   ~HugePageArray() {
     std::destroy_n(items_, constructed_);
     munmap(items_, kBytes);

@@ -4,9 +4,9 @@
 // expiries in these instead of balanced trees: no allocation per entry, and O(1) pushes and
 // pops when keys arrive in order, which is what FIFO queues and leases of one duration do.
 //
-// Entries whose key is not below the last in-order key go to a sorted run (a deque); the others
-// (a retry that keeps its place, a higher priority) go to a binary heap. The front is the
-// smaller of the two fronts.
+// Entries whose key is not below the last in-order key go to a sorted run (a SegmentedQueue);
+// the others (a retry that keeps its place, a higher priority) go to a binary heap. The front is
+// the smaller of the two fronts.
 //
 // `live(entry)` tells whether an entry still stands for its record; it must stay false once it
 // is false (a record that comes back gets a new entry).
@@ -16,9 +16,10 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <vector>
+
+#include "store/memory/segmented_queue.h"
 
 namespace taskly::memory {
 
@@ -59,6 +60,16 @@ class LazyQueue {
     }
   }
 
+  // Starts fetching into cache the values of the `n` entries after the front of the sorted run
+  // (the ones popped next when keys arrive in order): a store pops entries whose records were
+  // written long ago, and would otherwise wait on each record's cache misses in turn.
+  void prefetch_next(size_t n) const {
+    for (size_t i = 1; i <= n && i < run_.size(); ++i) {
+      const char* p = reinterpret_cast<const char*>(run_[i].value);
+      for (size_t line = 0; line < sizeof(Value); line += 64) __builtin_prefetch(p + line);
+    }
+  }
+
   // Entries held, stale ones included.
   size_t size() const { return run_.size() + heap_.size(); }
 
@@ -68,7 +79,7 @@ class LazyQueue {
   template <typename Live>
   void compact_if_sparse(size_t live_count, Live&& live) {
     if (size() <= 2 * live_count + kSlack) return;
-    std::erase_if(run_, [&](const Entry& e) { return !live(e); });
+    run_.erase_if([&](const Entry& e) { return !live(e); });
     std::erase_if(heap_, [&](const Entry& e) { return !live(e); });
     std::make_heap(heap_.begin(), heap_.end(), Later);
   }
@@ -76,8 +87,9 @@ class LazyQueue {
   // Removes every entry (live or not), calling f(entry) on each live one.
   template <typename Live, typename F>
   void drain(Live&& live, F&& f) {
-    for (const Entry& e : run_)
+    run_.for_each([&](const Entry& e) {
       if (live(e)) f(e);
+    });
     for (const Entry& e : heap_)
       if (live(e)) f(e);
     run_.clear();
@@ -93,8 +105,8 @@ class LazyQueue {
     heap_.pop_back();
   }
 
-  std::deque<Entry> run_;    // keys non-decreasing
-  std::vector<Entry> heap_;  // a min-heap by key
+  SegmentedQueue<Entry> run_;  // keys non-decreasing
+  std::vector<Entry> heap_;    // a min-heap by key
 };
 
 }  // namespace taskly::memory

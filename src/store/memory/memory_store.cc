@@ -19,7 +19,7 @@
 #include "store/memory/huge_page_array.h"
 #include "store/memory/lazy_queue.h"
 #include "store/memory/record.h"
-#include "store/memory/ring_queue.h"
+#include "store/memory/segmented_queue.h"
 #include "store/memory/zeroed_array.h"
 #include "store/schedule_table.h"
 #include "store/task_id.h"
@@ -31,6 +31,8 @@ namespace memory {
 constexpr size_t kStates = 7;
 // How many terminal records apply_retention() fetches ahead of the one it deletes.
 constexpr size_t kRetentionPrefetch = 4;
+// How many pending records a claim fetches ahead of the one it takes.
+constexpr size_t kClaimPrefetch = 4;
 
 struct QueueState {
   std::string name;
@@ -202,7 +204,7 @@ class MemoryStore final : public Store {
     uint64_t seq;  // the record's finish_seq when it finished
     Record* record;
   };
-  memory::RingQueue<Finished> terminal_;
+  memory::SegmentedQueue<Finished> terminal_;
   int64_t terminal_count_ = 0;
   std::unordered_map<std::string, Record*> unique_;  // unique_key -> newest holder
   // schedule id -> (latest tick due enqueued, that tick's task id)
@@ -340,6 +342,7 @@ Record& MemoryStore::allocate() {
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
+    at(slot) = Record{};  // release() left the fields of the task that was here
   } else {
     slot = next_slot_++;
     if (slot / kChunk == records_.size()) {
@@ -352,10 +355,14 @@ Record& MemoryStore::allocate() {
   return r;
 }
 
+// Frees what the task owns and marks the slot empty (see Record::live()); the other fields are
+// reset when the slot is reused, as its cache lines are written then anyway. Retention deletes
+// records long out of cache, and resetting the whole record here doubled the lines it wrote.
 void MemoryStore::release(Record& r) {
-  uint32_t slot = r.slot;
-  r = Record{};  // frees the task's strings now
-  free_slots_.push_back(slot);
+  r.type = nullptr;
+  std::string().swap(r.payload);
+  r.cold.reset();
+  free_slots_.push_back(r.slot);
 }
 
 Result<Record*> MemoryStore::find_lease(const TaskId& id, uint64_t token) {
@@ -519,11 +526,13 @@ void MemoryStore::erase(Record& r) {
 void MemoryStore::apply_retention(TimePoint now, MaintenanceReport* report) {
   while (!terminal_.empty()) {
     // The oldest terminal records are long out of cache, and are usually deleted in runs (one
-    // per settled task in a batch): fetch the next ones while this one is handled.
+    // per settled task in a batch): fetch the next ones while this one is handled. Deleting
+    // one reads its first 64 bytes, its cold pointer and its payload's header (record.h).
     for (size_t i = 1; i <= memory::kRetentionPrefetch && i < terminal_.size(); ++i) {
-      __builtin_prefetch(terminal_[i].record);
-      __builtin_prefetch(reinterpret_cast<const char*>(terminal_[i].record) + 64);
-      __builtin_prefetch(reinterpret_cast<const char*>(terminal_[i].record) + 128);
+      const Record* r = terminal_[i].record;
+      __builtin_prefetch(r);
+      __builtin_prefetch(reinterpret_cast<const char*>(r) + 64);
+      __builtin_prefetch(reinterpret_cast<const char*>(&r->payload) + sizeof(std::string) - 1);
     }
     auto [seq, r] = terminal_.front();
     if (r->finish_seq != seq) {
@@ -594,6 +603,7 @@ size_t MemoryStore::claim_locked(const ClaimRequest& req, TimePoint now, std::ve
       if (e == nullptr) break;  // cannot happen: every pending task has a live entry
       Record& r = *e->value;
       q->ready.pop();
+      q->ready.prefetch_next(memory::kClaimPrefetch);
       if (auto d = r.deadline(); d && *d < now) {
         expire(r, now);
         continue;

@@ -49,17 +49,23 @@ struct Cold {
 struct Record {
   static constexpr size_t kIdSize = 15;  // TaskIdGenerator's ids
 
-  // The task.
+  // The fields are ordered by use: the first 64 bytes and the two after them (cold and the
+  // payload's header) are all that settling a lease and deleting a finished task read or write,
+  // and deletion (retention) meets records long out of cache.
   char id[kIdSize] = {};
   TaskState state = TaskState::kPending;
-  int32_t priority = 0;
-  int32_t max_attempts = 0;
-  int32_t attempts = 0;
   uint32_t claims = 0;   // the low half of the lease token; 0: never claimed
   uint32_t slot = 0;     // where the record lives (the high half of the lease token)
   uint32_t counter = 0;  // TaskIdGenerator::CounterOf(id), for the store's id index
+  int32_t priority = 0;
   QueueState* queue = nullptr;
-  const std::string* type = nullptr;    // interned; null: the slot holds no task (see live())
+  const std::string* type = nullptr;  // interned; null: the slot holds no task (see live())
+  TimePoint finished_at = kNever;
+  uint64_t finish_seq = 0;     // the store's terminal index; valid while terminal
+  std::unique_ptr<Cold> cold;  // null: every cold field at its default
+  std::string payload;
+  int32_t max_attempts = 0;
+  int32_t attempts = 0;
   const std::string* worker = nullptr;  // interned; null: never claimed
   uint64_t seq = 0;
   Duration timeout = Duration::zero();
@@ -67,13 +73,7 @@ struct Record {
   TimePoint ready_at{};
   TimePoint scheduled_for = kNever;
   TimePoint started_at = kNever;
-  TimePoint finished_at = kNever;
-  std::string payload;
-  std::unique_ptr<Cold> cold;  // null: every cold field at its default
-
-  // The store's indexes.
-  TimePoint lease_expires{};  // valid while active
-  uint64_t finish_seq = 0;    // valid while terminal
+  TimePoint lease_expires{};  // the store's lease index; valid while active
 
   // Whether the slot holds a task (slots are reused after retention). Every task has a type, so
   // no flag (and its padding) is needed.

@@ -2,7 +2,7 @@
 // The kernel hands out mapped pages already zeroed, so unlike a std::vector (which writes every
 // value before use) no byte is written twice, and pages never written are never touched: the
 // memory store's id table grows by doubling, and on a VM the first touch of a page is the
-// dearest part of such a growth. Large arrays are advised to use transparent huge pages.
+// dearest part of such a growth. Large arrays use transparent huge pages (mapping.h).
 //
 // Thread-safety: none; the owner serializes access.
 #pragma once
@@ -10,9 +10,10 @@
 #include <sys/mman.h>
 
 #include <cstddef>
-#include <new>
 #include <type_traits>
 #include <utility>
+
+#include "store/memory/mapping.h"
 
 namespace taskly::memory {
 
@@ -25,13 +26,10 @@ class ZeroedArray {
   // Throws std::bad_alloc if the memory cannot be mapped, as operator new would.
   explicit ZeroedArray(size_t size) : size_(size) {
     if (size == 0) return;
-    void* raw = mmap(nullptr, bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED) throw std::bad_alloc();
-    if (bytes() >= kHugePage) (void)madvise(raw, bytes(), MADV_HUGEPAGE);  // advice only
-    items_ = static_cast<T*>(raw);
+    items_ = static_cast<T*>(MapZeroed(bytes()));
   }
   ~ZeroedArray() {
-    if (items_ != nullptr) munmap(items_, bytes());
+    if (items_ != nullptr) munmap(items_, MappedSize(bytes()));
   }
   ZeroedArray(ZeroedArray&& other) noexcept
       : items_(std::exchange(other.items_, nullptr)), size_(std::exchange(other.size_, 0)) {}
@@ -48,9 +46,10 @@ class ZeroedArray {
   const T& operator[](size_t i) const { return items_[i]; }
   T* begin() { return items_; }
   T* end() { return items_ + size_; }
+  const T* begin() const { return items_; }
+  const T* end() const { return items_ + size_; }
 
  private:
-  static constexpr size_t kHugePage = size_t{2} << 20;
   size_t bytes() const { return size_ * sizeof(T); }
 
   T* items_ = nullptr;
