@@ -11,12 +11,6 @@ bool HasColdFields(const TaskSpec& s) {
          s.backoff.multiplier != defaults.multiplier;
 }
 
-// A lease is usually filled over one of the same type, queue and worker: comparing costs less
-// than copying.
-void AssignIfDifferent(std::string& to, const std::string& from) {
-  if (to != from) to = from;
-}
-
 }  // namespace
 
 const std::string& Record::unique_key() const {
@@ -62,9 +56,9 @@ Task ToTask(const Record& r, const std::string& queue_name) {
 
 void FillTask(const Record& r, const std::string& queue_name, Task& t) {
   t.id.assign(r.id, Record::kIdSize);
-  AssignIfDifferent(t.spec.type, *r.type);
+  t.spec.type = *r.type;
   t.spec.payload = r.payload;
-  AssignIfDifferent(t.spec.queue, queue_name);
+  t.spec.queue = queue_name;
   t.spec.priority = r.priority;
   t.spec.timeout = r.timeout;
   t.spec.max_attempts = r.max_attempts;
@@ -78,7 +72,7 @@ void FillTask(const Record& r, const std::string& queue_name, Task& t) {
   t.started_at = Optional(r.started_at);
   t.finished_at = Optional(r.finished_at);
   if (r.worker != nullptr) {
-    AssignIfDifferent(t.worker, *r.worker);
+    t.worker = *r.worker;
   } else {
     t.worker.clear();
   }
