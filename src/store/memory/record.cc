@@ -1,5 +1,8 @@
 #include "store/memory/record.h"
 
+#include <cstring>
+#include <string_view>
+
 namespace taskly::memory {
 namespace {
 
@@ -9,6 +12,16 @@ bool HasColdFields(const TaskSpec& s) {
          !s.labels.empty() || s.period != Duration::zero() || !s.schedule_id.empty() ||
          s.tick_due || s.backoff.initial != defaults.initial || s.backoff.cap != defaults.cap ||
          s.backoff.multiplier != defaults.multiplier;
+}
+
+// Copies `from` into `to`, over its bytes when it has that size already: a reused lease's id,
+// type, queue and worker usually do, and this skips std::string's general assignment.
+void CopyInto(std::string& to, std::string_view from) {
+  if (to.size() == from.size()) {
+    std::memcpy(to.data(), from.data(), from.size());
+  } else {
+    to.assign(from);
+  }
 }
 
 }  // namespace
@@ -55,10 +68,10 @@ Task ToTask(const Record& r, const std::string& queue_name) {
 }
 
 void FillTask(const Record& r, const std::string& queue_name, Task& t) {
-  t.id.assign(r.id, Record::kIdSize);
-  t.spec.type = *r.type;
-  t.spec.payload = r.payload;
-  t.spec.queue = queue_name;
+  CopyInto(t.id, r.id_view());
+  CopyInto(t.spec.type, *r.type);
+  CopyInto(t.spec.payload, r.payload);
+  CopyInto(t.spec.queue, queue_name);
   t.spec.priority = r.priority;
   t.spec.timeout = r.timeout;
   t.spec.max_attempts = r.max_attempts;
@@ -72,7 +85,7 @@ void FillTask(const Record& r, const std::string& queue_name, Task& t) {
   t.started_at = Optional(r.started_at);
   t.finished_at = Optional(r.finished_at);
   if (r.worker != nullptr) {
-    t.worker = *r.worker;
+    CopyInto(t.worker, *r.worker);
   } else {
     t.worker.clear();
   }
