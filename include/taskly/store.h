@@ -127,7 +127,9 @@ class Store {
   // a future run_at starts `scheduled`, else `pending`. Queues are created on first use with a
   // default QueueConfig.
   virtual Result<std::vector<EnqueueResult>> enqueue(std::span<const TaskSpec> specs) = 0;
-  Result<EnqueueResult> enqueue_one(const TaskSpec& spec);
+  // enqueue() of one spec; an invalid one's error names its field bare ("queue"). The default
+  // calls enqueue(); a backend may enqueue one task more cheaply than a batch of one.
+  virtual Result<EnqueueResult> enqueue_one(const TaskSpec& spec);
   // enqueue() of a leader's writes (schedule ticks), fenced by its `term` (Coordinator): a
   // backend that keeps the cluster's leadership refuses the whole call with kAborted, changing
   // nothing, when a leadership newer than `term` exists. The default, for backends that only

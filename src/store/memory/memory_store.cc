@@ -88,6 +88,7 @@ class MemoryStore final : public Store {
       : clock_(options.clock ? *options.clock : RealClock()), retention_(options.retention) {}
 
   Result<std::vector<EnqueueResult>> enqueue(std::span<const TaskSpec> specs) override;
+  Result<EnqueueResult> enqueue_one(const TaskSpec& spec) override;
   Result<std::vector<Lease>> claim(const ClaimRequest& request) override;
   void wait_for_work(const std::vector<std::string>& queues, TimePoint until,
                      std::stop_token stop) override;
@@ -140,7 +141,7 @@ class MemoryStore final : public Store {
   // The active record for (id, token), or the status a stale settle gets.
   Result<Record*> find_lease(const TaskId& id, uint64_t token);
   std::optional<EnqueueResult> duplicate_of(const TaskSpec& spec, TimePoint now);
-  void enqueue_locked(const TaskSpec& spec, TimePoint now, std::vector<EnqueueResult>& out);
+  EnqueueResult enqueue_locked(const TaskSpec& spec, TimePoint now);
   Status complete_locked(const TaskId& id, uint64_t token, std::string result, TimePoint now);
   // Claims into `out`, over the elements it has (then appended); returns how many it claimed.
   size_t claim_locked(const ClaimRequest& request, TimePoint now, std::vector<Lease>& out);
@@ -180,6 +181,11 @@ class MemoryStore final : public Store {
   // The first chunk is not made ahead: a store that holds a few tasks touches a few pages.
   std::unique_ptr<Chunk> spare_chunk_;  // guarded by mu_
   std::atomic<bool> want_chunk_{false};
+  // An enqueuer's share in keeping the next chunk ready: chunk_if_wanted() before taking mu_
+  // makes one if asked to; after_enqueue() (REQUIRES mu_) keeps it, asks for the next when the
+  // last chunk is nearly full, and wakes claimers.
+  std::unique_ptr<Chunk> chunk_if_wanted();
+  void after_enqueue(std::unique_ptr<Chunk> chunk);
   std::vector<uint32_t> free_slots_;  // guarded by mu_
   uint32_t next_slot_ = 0;            // guarded by mu_
   // Finding a record by id without hashing: ids carry a counter that grows by one per id, so
@@ -420,32 +426,45 @@ Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec
   // futex call: groups of 64 spent a fifth more CPU per task than groups of 256.
   constexpr size_t kGroup = 256;
   for (size_t from = 0; from < specs.size(); from += kGroup) {
-    std::unique_ptr<Chunk> chunk;
-    if (want_chunk_.load(std::memory_order_relaxed)) {
-      chunk = std::make_unique<Chunk>();
-      chunk->prefault();
-    }
+    std::unique_ptr<Chunk> chunk = chunk_if_wanted();
     std::lock_guard lock(mu_);
-    if (chunk && !spare_chunk_) spare_chunk_ = std::move(chunk);  // else another enqueuer's won
     TimePoint now = clock_.now();
     for (const TaskSpec& spec : specs.subspan(from, std::min(kGroup, specs.size() - from))) {
-      enqueue_locked(spec, now, out);
+      out.push_back(enqueue_locked(spec, now));
     }
-    // Within a quarter chunk of the end, and nothing ready: the next enqueuer makes a chunk.
-    want_chunk_.store(
-        !records_.empty() && !spare_chunk_ && next_slot_ + kChunk / 4 >= records_.size() * kChunk,
-        std::memory_order_relaxed);
-    notify_work();
+    after_enqueue(std::move(chunk));
   }
   return out;
 }
 
-void MemoryStore::enqueue_locked(const TaskSpec& spec, TimePoint now,
-                                 std::vector<EnqueueResult>& out) {
-  if (auto dup = duplicate_of(spec, now)) {
-    out.push_back(std::move(*dup));
-    return;
-  }
+// The batch's path without its vector, and validated once.
+Result<EnqueueResult> MemoryStore::enqueue_one(const TaskSpec& spec) {
+  if (Status s = ValidateTaskSpec(spec); !s.ok()) return s;
+  std::unique_ptr<Chunk> chunk = chunk_if_wanted();
+  std::lock_guard lock(mu_);
+  EnqueueResult result = enqueue_locked(spec, clock_.now());
+  after_enqueue(std::move(chunk));
+  return result;
+}
+
+std::unique_ptr<MemoryStore::Chunk> MemoryStore::chunk_if_wanted() {
+  if (!want_chunk_.load(std::memory_order_relaxed)) return nullptr;
+  auto chunk = std::make_unique<Chunk>();
+  chunk->prefault();
+  return chunk;
+}
+
+void MemoryStore::after_enqueue(std::unique_ptr<Chunk> chunk) {
+  if (chunk && !spare_chunk_) spare_chunk_ = std::move(chunk);  // else another enqueuer's won
+  // Within a quarter chunk of the end, and nothing ready: the next enqueuer makes a chunk.
+  want_chunk_.store(
+      !records_.empty() && !spare_chunk_ && next_slot_ + kChunk / 4 >= records_.size() * kChunk,
+      std::memory_order_relaxed);
+  notify_work();
+}
+
+EnqueueResult MemoryStore::enqueue_locked(const TaskSpec& spec, TimePoint now) {
+  if (auto dup = duplicate_of(spec, now)) return std::move(*dup);
   TaskId id = ids_.next(now);
   Record& r = allocate();
   std::copy_n(id.data(), Record::kIdSize, r.id);
@@ -464,7 +483,7 @@ void MemoryStore::enqueue_locked(const TaskSpec& spec, TimePoint now,
   index(r);
   if (!spec.unique_key.empty()) unique_[spec.unique_key] = &r;
   if (spec.tick_due) ticks_[spec.schedule_id] = {*spec.tick_due, id};
-  out.push_back(EnqueueResult{std::move(id), true});
+  return EnqueueResult{std::move(id), true};
 }
 
 void MemoryStore::promote_due(TimePoint now, MaintenanceReport* report) {
