@@ -175,17 +175,20 @@ class MemoryStore final : public Store {
   static constexpr uint32_t kChunk = (uint32_t{4} << 20) / sizeof(Record);  // in 4 MiB
   using Chunk = HugePageArray<Record, kChunk>;
   std::vector<std::unique_ptr<Chunk>> records_;  // guarded by mu_
-  // The next chunk, made ready (its pages touched) by an enqueuer outside mu_ when want_chunk_
-  // says the last one is nearly full: the first touch of 4 MiB costs milliseconds on a VM,
-  // and under mu_ every claimer and settler would wait for it.
+  // The next chunk, made ready (its pages touched) outside mu_ when the last one is nearly
+  // full: the first touch of 4 MiB costs milliseconds on a VM, and under mu_ every claimer and
+  // settler would wait for it. Enqueuers ask for it (kChunkWanted); the first enqueuer or claimer
+  // to see the request takes it on (kChunkMaking), makes the chunk and keeps it as the spare.
+  // Claimers take part because a bulk enqueue is bounded by the producer's own time, while the
+  // workers keeping up with it have time to spare.
   // The first chunk is not made ahead: a store that holds a few tasks touches a few pages.
   std::unique_ptr<Chunk> spare_chunk_;  // guarded by mu_
-  std::atomic<bool> want_chunk_{false};
-  // An enqueuer's share in keeping the next chunk ready: chunk_if_wanted() before taking mu_
-  // makes one if asked to; after_enqueue() (REQUIRES mu_) keeps it, asks for the next when the
-  // last chunk is nearly full, and wakes claimers.
-  std::unique_ptr<Chunk> chunk_if_wanted();
-  void after_enqueue(std::unique_ptr<Chunk> chunk);
+  enum ChunkRequest : int { kChunkNone, kChunkWanted, kChunkMaking };
+  std::atomic<int> chunk_request_{kChunkNone};
+  // Outside mu_: makes and keeps the next chunk, if one is wanted and nobody else is on it.
+  void make_chunk_if_wanted();
+  // REQUIRES mu_: asks for the next chunk if the last is nearly full, and wakes claimers.
+  void after_enqueue();
   std::vector<uint32_t> free_slots_;  // guarded by mu_
   uint32_t next_slot_ = 0;            // guarded by mu_
   // Finding a record by id without hashing: ids carry a counter that grows by one per id, so
@@ -426,13 +429,13 @@ Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec
   // futex call: groups of 64 spent a fifth more CPU per task than groups of 256.
   constexpr size_t kGroup = 256;
   for (size_t from = 0; from < specs.size(); from += kGroup) {
-    std::unique_ptr<Chunk> chunk = chunk_if_wanted();
+    make_chunk_if_wanted();
     std::lock_guard lock(mu_);
     TimePoint now = clock_.now();
     for (const TaskSpec& spec : specs.subspan(from, std::min(kGroup, specs.size() - from))) {
       out.push_back(enqueue_locked(spec, now));
     }
-    after_enqueue(std::move(chunk));
+    after_enqueue();
   }
   return out;
 }
@@ -440,26 +443,32 @@ Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec
 // The batch's path without its vector, and validated once.
 Result<EnqueueResult> MemoryStore::enqueue_one(const TaskSpec& spec) {
   if (Status s = ValidateTaskSpec(spec); !s.ok()) return s;
-  std::unique_ptr<Chunk> chunk = chunk_if_wanted();
+  make_chunk_if_wanted();
   std::lock_guard lock(mu_);
   EnqueueResult result = enqueue_locked(spec, clock_.now());
-  after_enqueue(std::move(chunk));
+  after_enqueue();
   return result;
 }
 
-std::unique_ptr<MemoryStore::Chunk> MemoryStore::chunk_if_wanted() {
-  if (!want_chunk_.load(std::memory_order_relaxed)) return nullptr;
+void MemoryStore::make_chunk_if_wanted() {
+  int wanted = kChunkWanted;
+  if (chunk_request_.load(std::memory_order_relaxed) != kChunkWanted ||
+      !chunk_request_.compare_exchange_strong(wanted, kChunkMaking, std::memory_order_relaxed)) {
+    return;
+  }
   auto chunk = std::make_unique<Chunk>();
   chunk->prefault();
-  return chunk;
+  std::lock_guard lock(mu_);
+  spare_chunk_ = std::move(chunk);
+  chunk_request_.store(kChunkNone, std::memory_order_relaxed);
 }
 
-void MemoryStore::after_enqueue(std::unique_ptr<Chunk> chunk) {
-  if (chunk && !spare_chunk_) spare_chunk_ = std::move(chunk);  // else another enqueuer's won
-  // Within a quarter chunk of the end, and nothing ready: the next enqueuer makes a chunk.
-  want_chunk_.store(
-      !records_.empty() && !spare_chunk_ && next_slot_ + kChunk / 4 >= records_.size() * kChunk,
-      std::memory_order_relaxed);
+void MemoryStore::after_enqueue() {
+  // Within a quarter chunk of the end, and no spare: ask for one (unless it is being made).
+  if (!records_.empty() && !spare_chunk_ && next_slot_ + kChunk / 4 >= records_.size() * kChunk) {
+    int none = kChunkNone;
+    chunk_request_.compare_exchange_strong(none, kChunkWanted, std::memory_order_relaxed);
+  }
   notify_work();
 }
 
@@ -579,6 +588,7 @@ Result<std::vector<Lease>> MemoryStore::claim(const ClaimRequest& req) {
   if (Status s = ValidateClaim(req); !s.ok()) return s;
   std::vector<Lease> out;
   out.reserve(static_cast<size_t>(std::min(req.max_tasks, 1024)));
+  make_chunk_if_wanted();
   std::lock_guard lock(mu_);
   TimePoint now = clock_.now();
   claim_locked(req, now, out);
@@ -594,6 +604,7 @@ Status MemoryStore::complete_and_claim(std::span<Completion> done, std::vector<S
   statuses.reserve(done.size());
   Status valid = ValidateClaim(req);
   size_t claimed = 0;
+  make_chunk_if_wanted();
   {
     std::lock_guard lock(mu_);
     TimePoint now = clock_.now();
