@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -456,7 +457,14 @@ void MemoryStore::make_chunk_if_wanted() {
       !chunk_request_.compare_exchange_strong(wanted, kChunkMaking, std::memory_order_relaxed)) {
     return;
   }
-  auto chunk = std::make_unique<Chunk>();
+  std::unique_ptr<Chunk> chunk;
+  try {
+    chunk = std::make_unique<Chunk>();
+  } catch (const std::bad_alloc&) {
+    // Out of address space: allocate() makes the chunk when it is needed, and fails there.
+    chunk_request_.store(kChunkNone, std::memory_order_relaxed);
+    return;
+  }
   chunk->prefault();
   std::lock_guard lock(mu_);
   spare_chunk_ = std::move(chunk);
