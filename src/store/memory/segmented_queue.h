@@ -1,9 +1,10 @@
 // A FIFO of trivially copyable entries in segments, each in its own memory mapping. A new
 // segment holds twice the entries the queue has (from one 4 KiB page up to 2 MiB), so a short
 // queue stays small while a queue that a producer runs a million entries ahead of its consumers
-// lives in 2 MiB segments on transparent huge pages. The memory store keeps its ready sets and
-// lease expiries in these: a std::deque there allocated a block every 512 bytes of entries, and
-// its 4 KiB heap pages cost 8,000 page faults per million entries, all under the store's lock.
+// lives in 2 MiB segments on transparent huge pages. The memory store keeps its ready sets, lease
+// expiries and terminal list in these: a std::deque there allocated a block every 512 bytes of
+// entries, and its 4 KiB heap pages cost 8,000 page faults per million entries, all under the
+// store's lock.
 // Here growth costs one mapping per segment, and nothing is ever copied (as a doubling buffer
 // would). Emptied segments are kept as spares (a few), so a queue whose size goes up and down
 // within what it held before maps and unmaps nothing.
@@ -19,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/memory/mapping.h"
 #include "store/memory/zeroed_array.h"
 
 namespace taskly::memory {
@@ -29,7 +31,7 @@ class SegmentedQueue {
 
  public:
   static constexpr size_t kMinEntries = std::max<size_t>(1, 4096 / sizeof(T));
-  static constexpr size_t kMaxEntries = std::max<size_t>(1, (size_t{2} << 20) / sizeof(T));
+  static constexpr size_t kMaxEntries = std::max<size_t>(1, kHugePage / sizeof(T));
 
   bool empty() const { return size_ == 0; }
   size_t size() const { return size_; }
