@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cassert>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,31 +41,52 @@ enum class StatusCode {
 // Returns the canonical lower-case name of `code` ("invalid_argument").
 std::string_view StatusCodeName(StatusCode code);
 
+// An OK Status is one null pointer: statuses are returned by every store call, most are OK,
+// and a per-task path builds several, so an OK one costs no more than a pointer to make, move
+// and destroy. An error keeps its code, message and field out of line.
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
-  Status(StatusCode code, std::string message, std::string field = {})
-      : code_(code), message_(std::move(message)), field_(std::move(field)) {}
+  Status(StatusCode code, std::string message, std::string field = {}) {
+    if (code != StatusCode::kOk || !message.empty() || !field.empty()) {
+      rep_ = std::make_unique<Rep>(Rep{code, std::move(message), std::move(field)});
+    }
+  }
+  Status(const Status& other) : rep_(other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr) {}
+  Status& operator=(const Status& other) {
+    if (this != &other) rep_ = other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr;
+    return *this;
+  }
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
 
   static Status Ok() { return Status(); }
 
-  bool ok() const { return code_ == StatusCode::kOk; }
-  StatusCode code() const { return code_; }
-  const std::string& message() const { return message_; }
+  bool ok() const { return code() == StatusCode::kOk; }
+  StatusCode code() const { return rep_ ? rep_->code : StatusCode::kOk; }
+  const std::string& message() const { return rep_ ? rep_->message : Empty(); }
   // The input field the error is about, or empty.
-  const std::string& field() const { return field_; }
+  const std::string& field() const { return rep_ ? rep_->field : Empty(); }
 
   // "invalid_argument: cron.minute: value 61 out of range 0-59 in \"61\""
   std::string ToString() const;
 
   friend bool operator==(const Status& a, const Status& b) {
-    return a.code_ == b.code_ && a.message_ == b.message_ && a.field_ == b.field_;
+    return a.code() == b.code() && a.message() == b.message() && a.field() == b.field();
   }
 
  private:
-  StatusCode code_ = StatusCode::kOk;
-  std::string message_;
-  std::string field_;
+  struct Rep {
+    StatusCode code;
+    std::string message;
+    std::string field;
+  };
+  static const std::string& Empty() {
+    static const std::string kEmpty;
+    return kEmpty;
+  }
+
+  std::unique_ptr<Rep> rep_;  // null: OK
 };
 
 inline Status InvalidArgument(std::string field, std::string message) {

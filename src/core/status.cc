@@ -36,13 +36,13 @@ std::string_view StatusCodeName(StatusCode code) {
 
 std::string Status::ToString() const {
   if (ok()) return "ok";
-  std::string s(StatusCodeName(code_));
+  std::string s(StatusCodeName(code()));
   s += ": ";
-  if (!field_.empty()) {
-    s += field_;
+  if (!field().empty()) {
+    s += field();
     s += ": ";
   }
-  s += message_;
+  s += message();
   return s;
 }
 

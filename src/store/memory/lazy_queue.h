@@ -60,14 +60,14 @@ class LazyQueue {
     }
   }
 
-  // Starts fetching into cache the values of the `n` entries after the front of the sorted run
-  // (the ones popped next when keys arrive in order): a store pops entries whose records were
-  // written long ago, and would otherwise wait on each record's cache misses in turn.
-  void prefetch_next(size_t n) const {
-    for (size_t i = 1; i <= n && i < run_.size(); ++i) {
-      const char* p = reinterpret_cast<const char*>(run_[i].value);
-      for (size_t line = 0; line < sizeof(Value); line += 64) __builtin_prefetch(p + line);
-    }
+  // Starts fetching into cache the value of the `n`-th entry after the front of the sorted run
+  // (popped n pops from now when keys arrive in order): a store pops entries whose records were
+  // written long ago, and would otherwise wait on each record's cache misses in turn. Called
+  // once per pop, it fetches each value once, `n` pops ahead.
+  void prefetch_ahead(size_t n) const {
+    if (n >= run_.size()) return;
+    const char* p = reinterpret_cast<const char*>(run_[n].value);
+    for (size_t line = 0; line < sizeof(Value); line += 64) __builtin_prefetch(p + line);
   }
 
   // Entries held, stale ones included.

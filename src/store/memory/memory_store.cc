@@ -30,9 +30,9 @@ namespace taskly {
 namespace memory {
 
 constexpr size_t kStates = 7;
-// How many terminal records apply_retention() fetches ahead of the one it deletes.
+// How many deletions ahead apply_retention() fetches a terminal record.
 constexpr size_t kRetentionPrefetch = 4;
-// How many pending records a claim fetches ahead of the one it takes.
+// How many claims ahead a claim fetches a pending record.
 constexpr size_t kClaimPrefetch = 4;
 
 struct QueueState {
@@ -564,13 +564,14 @@ void MemoryStore::erase(Record& r) {
 void MemoryStore::apply_retention(TimePoint now, MaintenanceReport* report) {
   while (!terminal_.empty()) {
     // The oldest terminal records are long out of cache, and are usually deleted in runs (one
-    // per settled task in a batch): fetch the next ones while this one is handled. Deleting
-    // one reads its first 64 bytes, its cold pointer and its payload's header (record.h).
-    for (size_t i = 1; i <= memory::kRetentionPrefetch && i < terminal_.size(); ++i) {
-      const Record* r = terminal_[i].record;
-      __builtin_prefetch(r);
-      __builtin_prefetch(reinterpret_cast<const char*>(r) + 64);
-      __builtin_prefetch(reinterpret_cast<const char*>(&r->payload) + sizeof(std::string) - 1);
+    // per settled task in a batch): fetch the one kRetentionPrefetch deletions ahead while this
+    // one is handled (each record once). Deleting one reads its first 64 bytes, its cold pointer
+    // and its payload's header (record.h).
+    if (memory::kRetentionPrefetch < terminal_.size()) {
+      const Record* ahead = terminal_[memory::kRetentionPrefetch].record;
+      __builtin_prefetch(ahead);
+      __builtin_prefetch(reinterpret_cast<const char*>(ahead) + 64);
+      __builtin_prefetch(reinterpret_cast<const char*>(&ahead->payload) + sizeof(std::string) - 1);
     }
     auto [seq, r] = terminal_.front();
     if (r->finish_seq != seq) {
@@ -643,7 +644,7 @@ size_t MemoryStore::claim_locked(const ClaimRequest& req, TimePoint now, std::ve
       if (e == nullptr) break;  // cannot happen: every pending task has a live entry
       Record& r = *e->value;
       q->ready.pop();
-      q->ready.prefetch_next(memory::kClaimPrefetch);
+      q->ready.prefetch_ahead(memory::kClaimPrefetch);
       if (auto d = r.deadline(); d && *d < now) {
         expire(r, now);
         continue;
