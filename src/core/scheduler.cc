@@ -69,8 +69,7 @@ Status Scheduler::Impl::cancel_task(const TaskId& id) {
   return Status();
 }
 
-bool Scheduler::Impl::cancelled_before_start(const TaskId& id) {
-  if (!maybe_cancelled_unseen) return false;
+bool Scheduler::Impl::consume_cancelled_unseen(const TaskId& id) {
   std::lock_guard lock(cancel_mu);
   auto it = std::find(cancelled_unseen.begin(), cancelled_unseen.end(), id);
   if (it == cancelled_unseen.end()) return false;
