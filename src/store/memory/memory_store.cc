@@ -21,6 +21,7 @@
 #include "store/memory/lazy_queue.h"
 #include "store/memory/record.h"
 #include "store/memory/segmented_queue.h"
+#include "store/memory/spinning_mutex.h"
 #include "store/memory/zeroed_array.h"
 #include "store/schedule_table.h"
 #include "store/task_id.h"
@@ -162,7 +163,7 @@ class MemoryStore final : public Store {
   Clock& clock_;
   const RetentionPolicy retention_;
 
-  std::mutex mu_;
+  memory::SpinningMutex mu_;
   std::condition_variable work_cv_;  // notified when work may have become claimable...
   uint64_t work_epoch_ = 0;          // ...which also bumps this; guarded by mu_
   int waiters_ = 0;                  // threads in wait_for_work(); guarded by mu_
@@ -691,7 +692,7 @@ void MemoryStore::wait_for_work(const std::vector<std::string>& queues, TimePoin
     std::lock_guard g(mu_);
     notify_work();
   });
-  std::unique_lock lock(mu_);
+  std::unique_lock lock(mu_.native());
   // Sleep until the epoch moves (something that may make work claimable happened) or the
   // earliest moment work could become claimable by the passing of time.
   TimePoint wake = until;
