@@ -88,14 +88,15 @@ class TaskContext {
   // was cancelled, kAborted if the lease was lost.
   Status heartbeat() const;
 
-  // `task` must outlive the context (the engine keeps the claimed task for the attempt).
-  TaskContext(const Task& task, std::stop_token stop, std::optional<TimePoint> deadline,
+  // `task` and `stop` must outlive the context (the engine keeps both for the attempt: the
+  // context refers to them, so an attempt copies neither).
+  TaskContext(const Task& task, const std::stop_token& stop, std::optional<TimePoint> deadline,
               Store* store, Duration lease)
-      : task_(task), stop_(std::move(stop)), deadline_(deadline), store_(store), lease_(lease) {}
+      : task_(task), stop_(stop), deadline_(deadline), store_(store), lease_(lease) {}
 
  private:
   const Task& task_;
-  std::stop_token stop_;
+  const std::stop_token& stop_;
   std::optional<TimePoint> deadline_;
   Store* store_;
   Duration lease_;

@@ -61,6 +61,10 @@ struct WorkerSlot {
   const Lease* running = nullptr;  // guarded by mu: the running attempt's lease, while busy
   TimePoint since{};               // guarded by mu: when the running attempt started
   std::stop_source stop;           // guarded by mu; replaced once it has been requested
+  // stop's token, replaced with it: attempts refer to it rather than copy one (a copy is two
+  // atomic read-modify-writes of the source's count). Only the slot's worker writes it (under
+  // mu), between its attempts; the running attempt's handler reads it.
+  std::stop_token token = stop.get_token();
   // The prefetched batch the worker is running, when it claimed more than one lease (the
   // worker's own vector, which nobody changes meanwhile): the leases from index `next` on wait
   // for their turn, and heartbeats cover them too. Null otherwise.
@@ -165,7 +169,8 @@ struct Scheduler::Impl {
   // Runs one attempt that starts at `start` (now); returns when it ended. `next`: the index in
   // slot.batch of the first lease still waiting once this one runs.
   TimePoint run_attempt(WorkerSlot& slot, const Lease& lease, size_t next, TimePoint start);
-  TimePoint execute(WorkerSlot& slot, const Lease& lease, std::stop_token stop, TimePoint start);
+  TimePoint execute(WorkerSlot& slot, const Lease& lease, const std::stop_token& stop,
+                    TimePoint start);
   // With `batch`, a success is kept in slot.done for flush_done() instead of recorded now.
   void settle(const Lease& lease, const Outcome& outcome, WorkerSlot& slot, bool batch,
               TimePoint now);

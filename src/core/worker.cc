@@ -182,23 +182,24 @@ TimePoint Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease, siz
   const Task& task = lease.task;
   slot.started.add();
   slot.start_latency.record_single_writer(start - task.ready_at);
-  std::stop_token stop;
   {
     std::lock_guard lock(slot.mu);
-    if (slot.stop.stop_requested()) slot.stop = std::stop_source();
+    if (slot.stop.stop_requested()) {
+      slot.stop = std::stop_source();
+      slot.token = slot.stop.get_token();
+    }
     slot.busy = true;
     slot.running = &lease;
     slot.next = next;
     slot.since = start;
-    stop = slot.stop.get_token();
   }
   // A task cancelled between its claim and now is settled in the store already: skip it.
-  return cancelled_before_start(task.id) ? start : execute(slot, lease, stop, start);
+  return cancelled_before_start(task.id) ? start : execute(slot, lease, slot.token, start);
 }
 
 // Runs the handler of one attempt under its timeout, and settles the attempt.
-TimePoint Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, std::stop_token stop,
-                                   TimePoint start) {
+TimePoint Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease,
+                                   const std::stop_token& stop, TimePoint start) {
   const Task& task = lease.task;
   std::optional<TimePoint> deadline = task.spec.deadline;
   TimerId timeout_timer = kNoTimer;

@@ -96,7 +96,7 @@ class ExecHandlerTest : public ::testing::Test {
     Task task;
     task.spec.type = "exec";
     task.spec.payload = payload;
-    TaskContext ctx(task, std::move(stop), std::nullopt, nullptr, Duration::zero());
+    TaskContext ctx(task, stop, std::nullopt, nullptr, Duration::zero());
     return (*handler)(ctx);
   }
 };
