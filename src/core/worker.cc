@@ -7,6 +7,7 @@
 
 #include "core/backoff.h"
 #include "core/engine.h"
+#include "core/equal_short.h"
 
 namespace taskly {
 namespace {
@@ -38,7 +39,7 @@ std::string DescribeException(std::exception_ptr e) {
 
 const Handler* Scheduler::Impl::handler_for(WorkerSlot& slot, const std::string& type) {
   uint64_t version = handlers_version.load(std::memory_order_acquire);
-  if (version != slot.handler_version || type != slot.handler_type) {
+  if (version != slot.handler_version || !EqualShort(type, slot.handler_type)) {
     std::shared_lock lock(handlers_mu);
     auto it = handlers.find(type);
     slot.handler = it == handlers.end() ? nullptr : it->second;
@@ -279,7 +280,7 @@ void Scheduler::Impl::settle(const Lease& lease, const Outcome& outcome, WorkerS
     case Outcome::Kind::kSuccess: {
       if (batch) {
         if (slot.done.empty()) slot.oldest_done = now;
-        slot.done.push_back({id, lease.token, outcome.text()});
+        slot.done.emplace_back(id, lease.token, outcome.text());
         return;
       }
       Status s = store->complete(id, lease.token, outcome.text());

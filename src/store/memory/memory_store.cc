@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/equal_short.h"
 #include "core/token_bucket.h"
 #include "store/memory/huge_page_array.h"
 #include "store/memory/lazy_queue.h"
@@ -144,7 +145,9 @@ class MemoryStore final : public Store {
   Result<Record*> find_lease(const TaskId& id, uint64_t token);
   std::optional<EnqueueResult> duplicate_of(const TaskSpec& spec, TimePoint now);
   EnqueueResult enqueue_locked(const TaskSpec& spec, TimePoint now);
-  Status complete_locked(const TaskId& id, uint64_t token, std::string result, TimePoint now);
+  // Takes `result` only if it succeeds (by reference: settles are per task, and each move of a
+  // string is a dozen instructions under the lock).
+  Status complete_locked(const TaskId& id, uint64_t token, std::string&& result, TimePoint now);
   // Claims into `out`, over the elements it has (then appended); returns how many it claimed.
   size_t claim_locked(const ClaimRequest& request, TimePoint now, std::vector<Lease>& out);
   void promote_due(TimePoint now, MaintenanceReport* report);
@@ -230,7 +233,7 @@ class MemoryStore final : public Store {
 };
 
 QueueState& MemoryStore::queue(const std::string& name, TimePoint now) {
-  if (last_queue_ != nullptr && last_queue_->name == name) return *last_queue_;
+  if (last_queue_ != nullptr && EqualShort(last_queue_->name, name)) return *last_queue_;
   auto [it, inserted] = queues_.try_emplace(name);
   last_queue_ = &it->second;
   if (inserted) {
@@ -241,7 +244,9 @@ QueueState& MemoryStore::queue(const std::string& name, TimePoint now) {
 }
 
 const std::string* MemoryStore::intern(const std::string& name) {
-  if (last_name_ == nullptr || *last_name_ != name) last_name_ = &*names_.insert(name).first;
+  if (last_name_ == nullptr || !EqualShort(*last_name_, name)) {
+    last_name_ = &*names_.insert(name).first;
+  }
   return last_name_;
 }
 
@@ -744,7 +749,7 @@ std::vector<Status> MemoryStore::complete_batch(std::span<Completion> items) {
   return out;
 }
 
-Status MemoryStore::complete_locked(const TaskId& id, uint64_t token, std::string result,
+Status MemoryStore::complete_locked(const TaskId& id, uint64_t token, std::string&& result,
                                     TimePoint now) {
   Result<Record*> found = find_lease(id, token);
   if (!found.ok()) return found.status();

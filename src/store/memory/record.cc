@@ -36,7 +36,7 @@ Cold& Record::mutable_cold() {
   return *cold;
 }
 
-void Record::set_cold(std::string Cold::*field, std::string value) {
+void Record::set_cold(std::string Cold::*field, std::string&& value) {
   if (value.empty() && !cold) return;
   mutable_cold().*field = std::move(value);
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/equal_short.h"
 #include "taskly/policy.h"
 #include "taskly/task.h"
 
@@ -79,13 +80,13 @@ struct Record {
   // no flag (and its padding) is needed.
   bool live() const { return type != nullptr; }
   std::string_view id_view() const { return {id, kIdSize}; }
-  bool has_id(std::string_view other) const { return other == id_view(); }
+  bool has_id(std::string_view other) const { return EqualShort(other, id_view()); }
   uint64_t lease_token() const { return claims == 0 ? 0 : (uint64_t{slot} << 32) | claims; }
   std::optional<TimePoint> deadline() const { return cold ? cold->deadline : std::nullopt; }
   const std::string& unique_key() const;
   Cold& mutable_cold();
   // Sets a cold string field, allocating Cold only for a non-empty value.
-  void set_cold(std::string Cold::*field, std::string value);
+  void set_cold(std::string Cold::*field, std::string&& value);
 };
 
 inline OrderFields OrderFieldsOf(const Record& r) {
