@@ -180,23 +180,22 @@ class MemoryStore final : public Store {
   static constexpr uint32_t kChunk = (uint32_t{4} << 20) / sizeof(Record);  // in 4 MiB
   using Chunk = HugePageArray<Record, kChunk>;
   std::vector<std::unique_ptr<Chunk>> records_;  // guarded by mu_
-  // The next chunk, made ready (its pages touched) outside mu_ when the last one is nearly
-  // full: the first touch of 4 MiB costs milliseconds on a VM, and under mu_ every claimer and
-  // settler would wait for it. Enqueuers ask for it (kChunkWanted) a quarter chunk before the
-  // end; the first claimer to see the request takes it on (kChunkMaking), makes the chunk and
-  // keeps it as the spare. A bulk enqueue is bounded by the producer's own time, while the
-  // workers keeping up with it have time to spare: when the producer made the chunks, touching
-  // their pages was a sixth of its time in a 1M-task run. Enqueuers make it themselves only when
-  // no claimer has within the last sixteenth of the chunk (kChunkUrgent): a store may have no
-  // claimers at all.
-  // The first chunk is not made ahead: a store that holds a few tasks touches a few pages.
+  // The next chunk, made ready (its pages touched) outside mu_ ahead of need: the first touch of 4
+  // MiB costs milliseconds on a VM, and under mu_ every claimer and settler would wait for it.
+  // Enqueuers ask for it (kChunkWanted) early (see after_enqueue()); the first claimer to see the
+  // request takes it on (kChunkMaking), makes the chunk and keeps it as the spare. A bulk enqueue
+  // is bounded by the producer's own time, while the workers keeping up with it have time to spare:
+  // when the producer made the chunks, touching their pages was a sixth of its time in a 1M-task
+  // run. Enqueuers make it themselves only when no claimer has within the last sixteenth of the
+  // chunk (kChunkUrgent): a store may have no claimers at all. The first chunk is not made ahead: a
+  // store that holds a few tasks touches a few pages.
   std::unique_ptr<Chunk> spare_chunk_;  // guarded by mu_
   enum ChunkRequest : int { kChunkNone, kChunkWanted, kChunkUrgent, kChunkMaking };
   std::atomic<int> chunk_request_{kChunkNone};
   // Outside mu_: makes and keeps the next chunk, if one is wanted (by a claimer) or urgent (by
   // anyone) and nobody else is on it.
   void make_chunk_if_wanted(bool claimer);
-  // REQUIRES mu_: asks for the next chunk if the last is nearly full, and wakes claimers.
+  // REQUIRES mu_: asks for a spare chunk when one is due, and wakes claimers.
   void after_enqueue();
   std::vector<uint32_t> free_slots_;  // guarded by mu_
   uint32_t next_slot_ = 0;            // guarded by mu_
@@ -482,12 +481,15 @@ void MemoryStore::make_chunk_if_wanted(bool claimer) {
 }
 
 void MemoryStore::after_enqueue() {
-  // Within a quarter chunk of the end, and no spare: ask a claimer for one (unless it is being
-  // made); within a sixteenth, anyone.
-  if (!records_.empty() && !spare_chunk_ && next_slot_ + kChunk / 4 >= records_.size() * kChunk) {
+  // Ask a claimer for a spare (unless one is being made) as soon as the store has gone past its
+  // first chunk, or half way into it: making one takes milliseconds (4 MiB of fresh pages), in
+  // which a bulk enqueue fills most of a chunk. Within a sixteenth of the end, anyone makes it.
+  const size_t end = records_.size() * kChunk;
+  if (!records_.empty() && !spare_chunk_ &&
+      (records_.size() > 1 || next_slot_ + kChunk / 2 >= end)) {
     int none = kChunkNone;
     chunk_request_.compare_exchange_strong(none, kChunkWanted, std::memory_order_relaxed);
-    if (next_slot_ + kChunk / 16 >= records_.size() * kChunk) {
+    if (next_slot_ + kChunk / 16 >= end) {
       int wanted = kChunkWanted;
       chunk_request_.compare_exchange_strong(wanted, kChunkUrgent, std::memory_order_relaxed);
     }
