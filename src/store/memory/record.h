@@ -82,7 +82,9 @@ struct Record {
   std::string_view id_view() const { return {id, kIdSize}; }
   bool has_id(std::string_view other) const { return EqualShort(other, id_view()); }
   uint64_t lease_token() const { return claims == 0 ? 0 : (uint64_t{slot} << 32) | claims; }
-  std::optional<TimePoint> deadline() const { return cold ? cold->deadline : std::nullopt; }
+  // A pointer, not an optional: a std::optional built here goes through the stack, and reading
+  // it back waited for every store before it (the record's own writes, missing the cache).
+  const TimePoint* deadline() const { return cold && cold->deadline ? &*cold->deadline : nullptr; }
   const std::string& unique_key() const;
   Cold& mutable_cold();
   // Sets a cold string field, allocating Cold only for a non-empty value.
@@ -90,7 +92,8 @@ struct Record {
 };
 
 inline OrderFields OrderFieldsOf(const Record& r) {
-  return {r.priority, r.deadline(), r.cold ? r.cold->period : Duration::zero(), r.seq, r.ready_at};
+  if (!r.cold) return {r.priority, std::nullopt, Duration::zero(), r.seq, r.ready_at};
+  return {r.priority, r.cold->deadline, r.cold->period, r.seq, r.ready_at};
 }
 
 // Copies the spec's fields into `r` (type and queue are the caller's interned values).
