@@ -169,8 +169,8 @@ struct Scheduler::Impl {
   // Runs one attempt that starts at `start` (now); returns when it ended. `next`: the index in
   // slot.batch of the first lease still waiting once this one runs.
   TimePoint run_attempt(WorkerSlot& slot, const Lease& lease, size_t next, TimePoint start);
-  TimePoint execute(WorkerSlot& slot, const Lease& lease, const std::stop_token& stop,
-                    TimePoint start);
+  // The attempt's stop token is slot.token.
+  TimePoint execute(WorkerSlot& slot, const Lease& lease, TimePoint start);
   // With `batch`, a success is kept in slot.done for flush_done() instead of recorded now.
   void settle(const Lease& lease, const Outcome& outcome, WorkerSlot& slot, bool batch,
               TimePoint now);

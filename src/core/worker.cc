@@ -195,13 +195,13 @@ TimePoint Scheduler::Impl::run_attempt(WorkerSlot& slot, const Lease& lease, siz
     slot.since = start;
   }
   // A task cancelled between its claim and now is settled in the store already: skip it.
-  return cancelled_before_start(task.id) ? start : execute(slot, lease, slot.token, start);
+  return cancelled_before_start(task.id) ? start : execute(slot, lease, start);
 }
 
 // Runs the handler of one attempt under its timeout, and settles the attempt.
-TimePoint Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease,
-                                   const std::stop_token& stop, TimePoint start) {
+TimePoint Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, TimePoint start) {
   const Task& task = lease.task;
+  const std::stop_token& stop = slot.token;
   std::optional<TimePoint> deadline = task.spec.deadline;
   TimerId timeout_timer = kNoTimer;
   if (task.spec.timeout > Duration::zero()) {

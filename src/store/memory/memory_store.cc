@@ -180,15 +180,15 @@ class MemoryStore final : public Store {
   static constexpr uint32_t kChunk = (uint32_t{4} << 20) / sizeof(Record);  // in 4 MiB
   using Chunk = HugePageArray<Record, kChunk>;
   std::vector<std::unique_ptr<Chunk>> records_;  // guarded by mu_
-  // The next chunk, made ready (its pages touched) outside mu_ ahead of need: the first touch of 4
-  // MiB costs milliseconds on a VM, and under mu_ every claimer and settler would wait for it.
-  // Enqueuers ask for it (kChunkWanted) early (see after_enqueue()); the first claimer to see the
-  // request takes it on (kChunkMaking), makes the chunk and keeps it as the spare. A bulk enqueue
-  // is bounded by the producer's own time, while the workers keeping up with it have time to spare:
-  // when the producer made the chunks, touching their pages was a sixth of its time in a 1M-task
-  // run. Enqueuers make it themselves only when no claimer has within the last sixteenth of the
-  // chunk (kChunkUrgent): a store may have no claimers at all. The first chunk is not made ahead: a
-  // store that holds a few tasks touches a few pages.
+  // The next chunk, made ready (its pages touched) outside mu_ ahead of need: the first touch
+  // of 4 MiB costs milliseconds on a VM, and under mu_ every claimer and settler would wait for
+  // it. Enqueuers ask for it (kChunkWanted) early (see after_enqueue()); the first claimer to
+  // see the request takes it on (kChunkMaking), makes the chunk and keeps it as the spare. A
+  // bulk enqueue is bounded by the producer's own time, while the workers keeping up with it
+  // have time to spare: when the producer made the chunks, touching their pages was a sixth of
+  // its time in a 1M-task run. Enqueuers make it themselves only when no claimer has within the
+  // last sixteenth of the chunk (kChunkUrgent): a store may have no claimers at all.
+  // The first chunk is not made ahead: a store that holds a few tasks touches a few pages.
   std::unique_ptr<Chunk> spare_chunk_;  // guarded by mu_
   enum ChunkRequest : int { kChunkNone, kChunkWanted, kChunkUrgent, kChunkMaking };
   std::atomic<int> chunk_request_{kChunkNone};
