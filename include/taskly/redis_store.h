@@ -38,6 +38,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -60,6 +61,11 @@ struct RedisStoreOptions {
   // How long one command may take before its connection is dropped and the call fails with
   // kUnavailable. Scripts over many tasks (set_queue re-keying a large queue) run longer.
   Duration command_timeout = std::chrono::seconds(10);
+  // Called the first time this store meets a stored task or schedule it cannot decode (a hash
+  // or document written by something else, or damaged), with an Internal status naming it and
+  // saying why. Listings and the schedule reload skip such rows, so they serve the rest; get()
+  // of the task is Internal with the reason; damaged_rows() counts them. Default: nothing said.
+  std::function<void(const Status&)> on_damaged_row;
 };
 
 // Connects to `options.url`, checks the server and loads the scripts.

@@ -82,6 +82,11 @@ struct ScheduleInfo {
   int64_t skipped_misfire = 0;
   int64_t skipped_overlap = 0;
   Duration measured_wcet = Duration::zero();  // longest run of this schedule's tasks here
+  // While the store does not take a due tick, it is retried with backoff (under the misfire
+  // policy): failed_tries counts the failures in a row and last_error is the latest. Both are
+  // cleared once the tick is taken.
+  int64_t failed_tries = 0;
+  std::string last_error;
 };
 
 }  // namespace taskly

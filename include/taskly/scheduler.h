@@ -147,6 +147,11 @@ struct SchedulerOptions {
   // every second).
   Duration leader_ttl = std::chrono::seconds(5);
   NodeInfo node;  // id default "<hostname>-<pid>", role default "server"
+
+  // Called, from the scheduler's threads, with a message for the operator when something fails
+  // and is being retried (a schedule tick the store did not take). Default: nothing is said; the
+  // counts are in stats() either way.
+  std::function<void(const std::string&)> on_warning;
 };
 
 // The cluster as one node sees it.
@@ -170,6 +175,7 @@ struct SchedulerStats {
   int64_t store_errors = 0;      // store calls that failed (the work is retried or redelivered)
   int64_t ticks_fired = 0;
   int64_t ticks_skipped = 0;         // misfired or overlapping ticks dropped
+  int64_t ticks_failed = 0;          // tries to enqueue a tick the store refused (retried)
   int64_t fenced_writes = 0;         // leader writes refused because a newer leader exists
   int64_t leaderships = 0;           // times this node became leader
   HistogramSnapshot start_latency;   // ready -> start

@@ -32,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -59,6 +60,17 @@ struct SqliteStoreOptions {
   Clock* clock = nullptr;  // default: RealClock()
   RetentionPolicy retention;
   SqliteSync sync = SqliteSync::kFull;
+  // The store's identity is kept in the database and in a file beside it (`<path>.id`), so that
+  // a database that was deleted or truncated is noticed: opening a missing or empty database
+  // beside an identity file fails (FailedPrecondition) rather than starting an empty store.
+  // `init` creates a new, empty store there anyway, and adopts a database whose identity differs
+  // from the file's.
+  bool init = false;
+  // Called during the open for each stored row (a task or a schedule) that cannot be decoded,
+  // with an Internal status naming it and saying why. Such a row is left in the file as it is
+  // and skipped: the store opens and serves everything else, get() of the task is Internal
+  // with the same reason, and damaged_rows() counts them. Default: nothing is said.
+  std::function<void(const Status&)> on_damaged_row;
 };
 
 // Opens the store at `options.path`. On success the store holds the database's exclusive lock
@@ -71,7 +83,9 @@ struct SqliteStoreOptions {
 //                             the message names the path and the reason.
 //   FailedPrecondition        the file holds another schema version than this build's, or is a
 //                             database that taskly did not create; the message names both
-//                             versions.
+//                             versions. Also (without `init`) when the database is missing or
+//                             empty but its identity file exists, or the identity file names
+//                             another store than the database.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
 
 // An online backup: writes a consistent copy of `store` (one returned by OpenSqliteStore) into a

@@ -216,6 +216,11 @@ class Store {
   // kUnavailable naming the backend when it cannot be reached. The default, for backends in
   // this process (memory, sqlite), is OK.
   virtual Status ping();
+
+  // Stored rows this store found it could not decode, and left alone: every other row is
+  // served as usual, and get() of a damaged task names the damage. The default, for backends
+  // that keep nothing they did not just build, is 0.
+  virtual int64_t damaged_rows();
 };
 
 struct MemoryStoreOptions {

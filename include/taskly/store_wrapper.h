@@ -80,6 +80,7 @@ class StoreWrapper : public Store {
   Status advance_schedule(const std::string& id, TimePoint due) override {
     return target_.advance_schedule(id, due);
   }
+  int64_t damaged_rows() override { return target_.damaged_rows(); }
 
  private:
   Store& target_;

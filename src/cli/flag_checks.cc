@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "codec/bounded_json.h"
 #include "codec/json_codec.h"
 #include "taskly/task.h"
 
@@ -62,6 +63,10 @@ CLI::Validator KeyValueCheck() {
 CLI::Validator JsonCheck() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
+        if (!codec::JsonDepthWithin(text)) {
+          return "nests arrays and objects more than " + std::to_string(codec::kMaxJsonDepth) +
+                 " levels deep";
+        }
         try {
           [[maybe_unused]] const nlohmann::json parsed = nlohmann::json::parse(text);
           return std::string();

@@ -58,6 +58,7 @@ Expected<std::unique_ptr<Scheduler>> CreateNodeScheduler(const Commands& command
   options.selector = *ParseSelectorKind(f.selector);
   options.prefetch = f.prefetch;
   options.lease = *codec::ParseDuration(f.lease, "");
+  options.on_warning = [](const std::string& message) { spdlog::warn("{}", message); };
   options.coordinator = store.coordinator.get();
   options.lead = role == "server";
   options.leader_ttl = *codec::ParseDuration(f.leader_ttl, "");

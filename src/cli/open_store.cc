@@ -1,5 +1,6 @@
 #include "cli/open_store.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <array>
@@ -12,6 +13,11 @@
 namespace taskly::cli {
 namespace {
 
+// Logs a stored row that cannot be decoded; the store skips it and serves the rest.
+void LogDamagedRow(const Status& why) {
+  spdlog::error("{} (the row is left as it is; the rest of the store is served)", why.message());
+}
+
 // `remote`: the store is a server over the network, so kUnavailable means it cannot be reached
 // (SQLite says kUnavailable of a locked or unreadable file).
 Exit OpenError(const Status& s, bool remote) {
@@ -22,7 +28,8 @@ Exit OpenError(const Status& s, bool remote) {
 
 }  // namespace
 
-Expected<OpenedStore> OpenStore(const std::string& spec, const RetentionPolicy& retention) {
+Expected<OpenedStore> OpenStore(const std::string& spec, const RetentionPolicy& retention,
+                                bool init) {
   OpenedStore opened;
   if (spec == "memory") {
     opened.store = NewMemoryStore({.retention = retention});
@@ -34,6 +41,7 @@ Expected<OpenedStore> OpenStore(const std::string& spec, const RetentionPolicy& 
     RedisStoreOptions options;
     options.url = spec;
     options.retention = retention;
+    options.on_damaged_row = LogDamagedRow;
     Result<std::unique_ptr<Store>> store = OpenRedisStore(options);
     if (!store.ok()) return OpenError(store.status(), true);
     Result<std::unique_ptr<Coordinator>> coordinator = OpenRedisCoordinator(options);
@@ -48,6 +56,8 @@ Expected<OpenedStore> OpenStore(const std::string& spec, const RetentionPolicy& 
   SqliteStoreOptions options;
   options.path = spec.substr(std::strlen("sqlite:"));
   options.retention = retention;
+  options.init = init;
+  options.on_damaged_row = LogDamagedRow;
   Result<std::unique_ptr<Store>> store = OpenSqliteStore(options);
   if (!store.ok()) return OpenError(store.status(), false);
   opened.store = std::move(*store);

@@ -24,7 +24,9 @@ struct OpenedStore {
 // Opens `spec` ("memory", "sqlite:PATH" or "redis://...", as --store's check accepted it).
 // Failure: exit 3 (kUnreachable) when the store's server cannot be reached, else exit 1, with
 // "cannot open the store: <why>" (Redis's refusal of an evicting maxmemory-policy included).
-Expected<OpenedStore> OpenStore(const std::string& spec, const RetentionPolicy& retention);
+// `init`: SqliteStoreOptions::init.
+Expected<OpenedStore> OpenStore(const std::string& spec, const RetentionPolicy& retention,
+                                bool init = false);
 
 // The default node id: "<hostname>-<pid>".
 std::string DefaultNodeId();

@@ -192,6 +192,9 @@ void PrintSchedule(std::ostream& out, const Json& s) {
   kv.add("fired", Field(s, "fired"));
   kv.add("skipped", Field(s, "skipped_misfire") + " misfired, " + Field(s, "skipped_overlap") +
                         " overlapping");
+  if (Member(s, "failed_tries").is_number_integer()) {
+    kv.add("failing", Field(s, "failed_tries") + " tries: " + Field(s, "last_error"));
+  }
   kv.add("task", Member(s, "task").dump());
   kv.print(out);
 }
@@ -247,7 +250,7 @@ void PrintStats(std::ostream& out, const Json& stats) {
   KeyValues counters;
   for (const char* key : {"started", "succeeded", "failed", "retried", "dead", "yielded",
                           "timed_out", "rejected_results", "store_errors", "ticks_fired",
-                          "ticks_skipped", "fenced_writes", "leaderships"}) {
+                          "ticks_failed", "ticks_skipped", "fenced_writes", "leaderships"}) {
     counters.add(key, Field(stats, key));
   }
   counters.print(out);

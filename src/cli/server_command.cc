@@ -136,7 +136,7 @@ Exit RunServer(const Commands& commands, const ServerFlags& f) {
       f.store.empty() ? "sqlite:" + started.data_dir + "/taskly.db" : f.store;
   const RetentionPolicy retention{.max_count = f.keep,
                                   .max_age = *codec::ParseDuration(f.keep_for, "")};
-  Expected<OpenedStore> store = OpenStore(store_spec, retention);
+  Expected<OpenedStore> store = OpenStore(store_spec, retention, f.init);
   if (!store.ok()) return store.exit();
   started.store = store->description;
   started.node = f.node_id.empty() ? DefaultNodeId() : f.node_id;

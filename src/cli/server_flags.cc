@@ -84,6 +84,9 @@ void AddNodeFlags(CLI::App& cmd, ServerFlags& f, bool server) {
                    "or memory (default: sqlite:<data-dir>/taskly.db)")
         ->envname("TASKLY_STORE")
         ->check(StoreCheck());
+    cmd.add_flag("--init", f.init,
+                 "start a new, empty SQLite store even though its identity file says a store was "
+                 "kept there (after the database was lost)");
     cmd.add_option("--slots", f.slots, "worker threads (0: one per CPU)")
         ->envname("TASKLY_SLOTS")
         ->check(CLI::Range(0, 4096))

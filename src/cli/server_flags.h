@@ -34,6 +34,7 @@ struct ServerFlags {
   std::string log_level = "info";
   std::string node_id;            // empty: DefaultNodeId()
   std::string leader_ttl = "5s";  // leadership lease and node heartbeat lifetime
+  bool init = false;              // a new, empty SQLite store even where one was kept before
 };
 
 void AddServerFlags(CLI::App& cmd, ServerFlags& flags);

@@ -244,5 +244,30 @@ TEST(ServerLifecycle, ASecondServerCannotOpenTheSameStore) {
   EXPECT_THAT(second.err, HasSubstr("locked"));
 }
 
+// A data directory that held a store is never silently re-initialised: with its database
+// truncated, the server refuses to start (exit 1, saying why and what to do) until --init.
+TEST(ServerLifecycle, ATruncatedDatabaseIsRefusedUntilInit) {
+  TempDir dir;
+  {
+    Server server(dir.path(), {});
+    ASSERT_TRUE(server.Start());
+    ASSERT_FALSE(SubmitTask(server, {"kept", "--delay", "1h"}).empty());
+    ASSERT_EQ(server.Stop(SIGTERM), 0) << server.log();
+  }
+  const std::string db = dir / "taskly-data/taskly.db";
+  std::filesystem::resize_file(db, 0);
+  CliRun refused = RunTaskly({"server", "--listen", "127.0.0.1:0"}, {}, dir.path());
+  EXPECT_EQ(refused.code, 1) << refused;
+  EXPECT_THAT(refused.err, HasSubstr(db + " is empty"));
+  EXPECT_THAT(refused.err, HasSubstr("--init"));
+  EXPECT_EQ(std::filesystem::file_size(db), 0u);
+
+  Server fresh(dir.path(), {"--init"});
+  ASSERT_TRUE(fresh.Start());
+  CliRun ls = RunTaskly({"--json", "ls", "--all"}, fresh.client_env());
+  ASSERT_EQ(ls.code, 0) << ls;
+  EXPECT_TRUE(ls.json()["tasks"].empty()) << ls.out;
+}
+
 }  // namespace
 }  // namespace taskly::cli::testing

@@ -83,6 +83,10 @@ Json ScheduleInfoToJson(const ScheduleInfo& info) {
   j["skipped_misfire"] = info.skipped_misfire;
   j["skipped_overlap"] = info.skipped_overlap;
   j["measured_wcet"] = FormatDuration(info.measured_wcet);
+  if (info.failed_tries > 0) {
+    j["failed_tries"] = info.failed_tries;
+    j["last_error"] = Text(info.last_error);
+  }
   return j;
 }
 

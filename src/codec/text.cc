@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdint>
 
+#include "codec/bounded_json.h"
+
 namespace taskly::codec::internal {
 namespace {
 
@@ -17,9 +19,11 @@ int Sextet(char c) {
 }
 
 // `bytes` when it is exactly the compact dump() of a JSON value, so that writing the value
-// and reading it back gives the same bytes.
+// and reading it back gives the same bytes. Bytes nested deeper than a request may be are not
+// read as JSON (they could not have been sent as a value, and rendering them would recurse
+// without bound): they are written as text.
 std::optional<Json> CanonicalJson(const std::string& bytes) {
-  Json value = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  Json value = ParseBoundedJson(bytes);
   if (value.is_discarded() || value.dump() != bytes) return std::nullopt;
   return value;
 }

@@ -99,12 +99,17 @@ struct ScheduleState {
   TaskId last_task;
   int64_t fired = 0, skipped_misfire = 0, skipped_overlap = 0;
   Duration measured_wcet = Duration::zero();
+  // A tick the store would not take is tried again at retry_at (set while it fails):
+  // failed_tries counts the failures in a row, last_error is the store's latest.
+  std::optional<TimePoint> retry_at;
+  int64_t failed_tries = 0;
+  std::string last_error;
 };
 
 struct Counters {
   std::atomic<int64_t> failed{0}, retried{0}, dead{0}, yielded{0}, timed_out{0},
-      rejected_results{0}, store_errors{0}, ticks_fired{0}, ticks_skipped{0}, fenced_writes{0},
-      leaderships{0};
+      rejected_results{0}, store_errors{0}, ticks_fired{0}, ticks_skipped{0}, ticks_failed{0},
+      fenced_writes{0}, leaderships{0};
 };
 
 struct Scheduler::Impl {
@@ -223,8 +228,15 @@ struct Scheduler::Impl {
   // schedule_runner.cc
   void arm(ScheduleState& s);                    // REQUIRES: schedules_mu held
   void on_tick(const std::string& schedule_id);  // timer thread
-  // False if the store refused the tick as a stale leader's (fenced).
-  bool fire_tick(ScheduleState& s, TimePoint due);  // REQUIRES: schedules_mu held
+  enum class TickResult { kHandled, kFenced, kFailed };
+  // kHandled: enqueued, a duplicate, or dropped by the overlap policy. kFenced: the store refused
+  // it as a stale leader's. kFailed: the store could not take it (*error says why).
+  TickResult fire_tick(ScheduleState& s, TimePoint due, Status* error);  // REQUIRES: schedules_mu
+  // Moves the schedule's cursor (ticks up to `due` are handled), here and in the store.
+  void advance_cursor(ScheduleState& s, TimePoint due);  // REQUIRES: schedules_mu held
+  // Counts and reports a tick the store did not take at `now`, and arms its retry with backoff.
+  // REQUIRES: schedules_mu held
+  void retry_tick(ScheduleState& s, TimePoint now, const Status& error);
   static ScheduleInfo info_of(const ScheduleState& s);
   // Records a run of a schedule's task for the analysis' measured execution times.
   void record_run(const std::string& schedule_id, Duration run);

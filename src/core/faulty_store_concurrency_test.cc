@@ -102,5 +102,80 @@ TEST(FaultyStoreTest, NoTaskIsLostWhenTheStoreFailsSomeCalls) {
   EXPECT_GT(scheduler->stats().store_errors, 0);
 }
 
+// Refuses every enqueue while `down` (a store whose server is unreachable).
+class DownStore : public StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Result<std::vector<EnqueueResult>> enqueue(std::span<const TaskSpec> specs) override {
+    if (down) return Status(StatusCode::kUnavailable, "injected outage");
+    return StoreWrapper::enqueue(specs);
+  }
+  std::atomic<bool> down{false};
+};
+
+// Waits, in real time, until `pred` holds; false after 20 s.
+template <typename Pred>
+bool WaitFor(Pred pred) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  return true;
+}
+
+// A tick the store does not take is retried with backoff until it is taken: never skipped,
+// counted and reported while it fails.
+TEST(FaultyStoreTest, ScheduleTickIsRetriedUntilTheStoreTakesIt) {
+  SimulatedClock clock;
+  std::unique_ptr<Store> memory = NewMemoryStore({.clock = &clock});
+  DownStore store(*memory);
+  std::mutex mu;
+  std::vector<std::string> warnings;
+  SchedulerOptions options{.store = &store, .clock = &clock, .slots = 1};
+  options.on_warning = [&](const std::string& w) {
+    std::lock_guard lock(mu);
+    warnings.push_back(w);
+  };
+  std::unique_ptr<Scheduler> scheduler = std::move(*Scheduler::Create(options));
+  const TimePoint anchor = clock.now();
+  ScheduleSpec spec{.id = "tick", .every = std::chrono::seconds(10), .anchor = anchor};
+  spec.task.type = "nothing";
+  spec.misfire = {
+      .policy = MisfirePolicy::kCatchUp, .max_catch_up = 10, .grace = std::chrono::hours(1)};
+  ASSERT_TRUE(scheduler->add_schedule(spec).ok());
+  ASSERT_TRUE(scheduler->start().ok());
+
+  store.down = true;
+  clock.advance(std::chrono::seconds(10));
+  ASSERT_TRUE(WaitFor([&] { return scheduler->stats().ticks_failed >= 1; }));
+  Result<ScheduleInfo> info = scheduler->schedule("tick");
+  ASSERT_TRUE(info.ok());
+  EXPECT_GE(info->failed_tries, 1);
+  EXPECT_NE(info->last_error.find("injected outage"), std::string::npos) << info->last_error;
+  EXPECT_EQ(info->fired, 0);
+  EXPECT_FALSE(info->last_due.has_value()) << "the cursor must not move past the failed tick";
+  {
+    std::lock_guard lock(mu);
+    ASSERT_FALSE(warnings.empty());
+    EXPECT_NE(warnings.front().find("schedule tick"), std::string::npos) << warnings.front();
+  }
+  // The first retry is 100 ms later, the next 200 ms after that.
+  clock.advance(milliseconds(100));
+  ASSERT_TRUE(WaitFor([&] { return scheduler->stats().ticks_failed >= 2; }));
+
+  store.down = false;
+  clock.advance(milliseconds(200));
+  ASSERT_TRUE(WaitFor([&] { return scheduler->schedule("tick")->fired == 1; }));
+  info = scheduler->schedule("tick");
+  EXPECT_EQ(info->failed_tries, 0);
+  EXPECT_TRUE(info->last_error.empty());
+  EXPECT_EQ(info->last_due, anchor + std::chrono::seconds(10));
+  Result<Task> task = scheduler->get(info->last_task);
+  ASSERT_TRUE(task.ok());
+  EXPECT_EQ(task->spec.tick_due, anchor + std::chrono::seconds(10));
+  scheduler->stop(Duration::zero());
+}
+
 }  // namespace
 }  // namespace taskly

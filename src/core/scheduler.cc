@@ -367,6 +367,7 @@ SchedulerStats Scheduler::stats() const {
   s.store_errors = c.store_errors;
   s.ticks_fired = c.ticks_fired;
   s.ticks_skipped = c.ticks_skipped;
+  s.ticks_failed = c.ticks_failed;
   s.fenced_writes = c.fenced_writes;
   s.leaderships = c.leaderships;
   s.timer_lateness = impl_->timers->lateness().snapshot();

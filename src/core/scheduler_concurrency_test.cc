@@ -602,22 +602,37 @@ TEST_F(SchedulerTest, OverlapForbidSkipsAndReplaceCancels) {
   release.count_down();
 }
 
-TEST_F(SchedulerTest, PrefetchedTasksKeepTheirLeasesAndCancelledOnesNeverRun) {
-  Start({.slots = 1, .prefetch = 3, .lease = seconds(10)});
-  std::latch release(1);
+// For the prefetch tests: a "t" handler that records the payloads it runs, in order; the task
+// whose payload is "first" waits for `release` before it runs. Installs it with the default
+// queue paused, so that one claim can take a whole batch once it is resumed.
+struct PrefetchRecorder {
+  std::latch release{1};
   std::mutex mu;
   std::vector<std::string> ran;
-  scheduler_
-      ->handle("t",
-               [&](TaskContext& ctx) {
-                 if (ctx.payload() == "first") release.wait();
-                 std::lock_guard lock(mu);
-                 ran.push_back(ctx.payload());
-                 return Outcome::Success();
-               })
-      .ok();
-  scheduler_->set_queue("default", {}).ok();
-  scheduler_->pause_queue("default").ok();
+
+  void Install(Scheduler& scheduler) {
+    scheduler
+        .handle("t",
+                [this](TaskContext& ctx) {
+                  if (ctx.payload() == "first") release.wait();
+                  std::lock_guard lock(mu);
+                  ran.push_back(ctx.payload());
+                  return Outcome::Success();
+                })
+        .ok();
+    scheduler.set_queue("default", {}).ok();
+    scheduler.pause_queue("default").ok();
+  }
+  std::vector<std::string> runs() {
+    std::lock_guard lock(mu);
+    return ran;
+  }
+};
+
+TEST_F(SchedulerTest, PrefetchedTasksKeepTheirLeasesAndCancelledOnesNeverRun) {
+  Start({.slots = 1, .prefetch = 3, .lease = seconds(10)});
+  PrefetchRecorder recorder;
+  recorder.Install(*scheduler_);
   StopOnExit stop_on_exit{scheduler_.get()};
   scheduler_->start().ok();
   TaskId first = *scheduler_->enqueue({.type = "t", .payload = "first"});
@@ -635,14 +650,38 @@ TEST_F(SchedulerTest, PrefetchedTasksKeepTheirLeasesAndCancelledOnesNeverRun) {
     clock_.advance(seconds(1));
     ASSERT_TRUE(WaitFor([&] { return scheduler_->stats().timer_lateness.count() > fired; }));
   }
-  release.count_down();
+  recorder.release.count_down();
   ASSERT_TRUE(WaitState(second, TaskState::kSucceeded));
   EXPECT_EQ(StateOf(first), TaskState::kSucceeded);
   EXPECT_EQ(StateOf(third), TaskState::kCancelled);
   // The second task's lease was extended while it waited, so it was not redelivered.
   EXPECT_EQ(scheduler_->get(second)->attempts, 1);
-  std::lock_guard lock(mu);
-  EXPECT_EQ(ran, (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(recorder.runs(), (std::vector<std::string>{"first", "second"}));
+}
+
+// The deadline bounds every start, including that of a task that waited in a prefetched batch
+// while the ones before it ran: it expires without running.
+TEST_F(SchedulerTest, PrefetchedTaskPastItsDeadlineExpiresWithoutRunning) {
+  Start({.slots = 1, .prefetch = 3, .lease = seconds(60)});
+  PrefetchRecorder recorder;
+  recorder.Install(*scheduler_);
+  StopOnExit stop_on_exit{scheduler_.get()};
+  scheduler_->start().ok();
+  TaskId first = *scheduler_->enqueue({.type = "t", .payload = "first"});
+  TaskId late =
+      *scheduler_->enqueue({.type = "t", .payload = "late", .deadline = clock_.now() + seconds(5)});
+  TaskId third = *scheduler_->enqueue({.type = "t", .payload = "third"});
+  scheduler_->resume_queue("default").ok();
+  // One claim took all three, before the deadline; the first runs while the others wait.
+  ASSERT_TRUE(WaitState(third, TaskState::kActive));
+  EXPECT_EQ(StateOf(late), TaskState::kActive);
+  clock_.advance(seconds(10));
+  recorder.release.count_down();
+  ASSERT_TRUE(WaitState(third, TaskState::kSucceeded));
+  ASSERT_TRUE(WaitState(late, TaskState::kExpired));
+  EXPECT_EQ(StateOf(first), TaskState::kSucceeded);
+  EXPECT_EQ(recorder.runs(), (std::vector<std::string>{"first", "third"}));
+  EXPECT_EQ(scheduler_->store().queues()->front().deadline_misses, 1);
 }
 
 TEST_F(SchedulerTest, StopDrainsRunningTasks) {

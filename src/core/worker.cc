@@ -109,6 +109,13 @@ void Scheduler::Impl::worker_loop(std::stop_token stop, int index) {
         break;
       }
       if (it != leases.cbegin() && !still_held(*it, now)) continue;
+      // A deadline bounds every start, and a prefetched task may have waited past its own while
+      // the ones before it ran: it goes back to the store, whose next claim or maintenance
+      // expires it without running it.
+      if (const std::optional<TimePoint>& d = it->task.spec.deadline; d && *d < now) {
+        hand_back(it, it + 1);
+        continue;
+      }
       now = run_attempt(slot, *it, static_cast<size_t>(it - leases.cbegin()) + 1, now);
       // Successes of a prefetched batch are recorded together (the last ones with the next
       // claim, before the worker may sleep), but never held back long: a recorded success is

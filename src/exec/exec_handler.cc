@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "codec/bounded_json.h"
 #include "codec/json_codec.h"
 #include "exec/command_json.h"
 
@@ -64,7 +65,7 @@ Result<Handler> MakeExecHandler(const ExecPolicy& policy) {
     run_as = *who;
   }
   return Handler([policy, run_as](TaskContext& ctx) {
-    const Json payload = Json::parse(ctx.payload(), nullptr, /*allow_exceptions=*/false);
+    const Json payload = codec::ParseBoundedJson(ctx.payload());
     if (payload.is_discarded()) {
       return Outcome::Permanent(InvalidArgument("payload", "is not valid JSON").ToString());
     }

@@ -67,6 +67,7 @@ Json StatsToJson(const SchedulerStats& s) {
           {"store_errors", s.store_errors},
           {"ticks_fired", s.ticks_fired},
           {"ticks_skipped", s.ticks_skipped},
+          {"ticks_failed", s.ticks_failed},
           {"fenced_writes", s.fenced_writes},
           {"leaderships", s.leaderships},
           {"start_latency", HistogramToJson(s.start_latency)},

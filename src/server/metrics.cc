@@ -114,6 +114,9 @@ void AddClusterFamilies(Scheduler& scheduler, std::vector<MetricFamily>& out) {
 std::vector<MetricFamily> MetricsCollector::Collect() const {
   std::vector<MetricFamily> out;
   AddQueueFamilies(scheduler_->store(), out);
+  out.push_back(GaugeFamily("store_damaged_rows",
+                            "Stored rows that cannot be decoded, left alone and not served.",
+                            static_cast<double>(scheduler_->store().damaged_rows())));
   AddClusterFamilies(*scheduler_, out);
   SchedulerStats s = scheduler_->stats();
   out.push_back(CounterFamily("attempts_started_total", "Attempts started.", s.started));
@@ -129,6 +132,9 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   out.push_back(CounterFamily("store_errors_total", "Store calls that failed.", s.store_errors));
   out.push_back(CounterFamily("schedule_ticks_fired_total", "Schedule ticks that enqueued a task.",
                               s.ticks_fired));
+  out.push_back(CounterFamily("schedule_ticks_failed_total",
+                              "Tries to enqueue a schedule tick that the store refused (retried).",
+                              s.ticks_failed));
   out.push_back(CounterFamily("schedule_ticks_skipped_total",
                               "Schedule ticks dropped (misfired or overlapping).",
                               s.ticks_skipped));

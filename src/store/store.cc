@@ -18,6 +18,8 @@ Result<std::vector<EnqueueResult>> Store::enqueue_as_leader(std::span<const Task
 
 Status Store::ping() { return Status(); }
 
+int64_t Store::damaged_rows() { return 0; }
+
 std::vector<Status> Store::complete_batch(std::span<Completion> items) {
   std::vector<Status> out;
   out.reserve(items.size());

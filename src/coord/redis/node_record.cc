@@ -1,5 +1,6 @@
 #include "coord/redis/node_record.h"
 
+#include "codec/bounded_json.h"
 #include "codec/json_codec.h"
 
 namespace taskly::redis {
@@ -28,7 +29,7 @@ std::string EncodeNode(const NodeInfo& node) {
 }
 
 Result<NodeInfo> DecodeNode(const std::string& json) {
-  Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
+  Json j = codec::ParseBoundedJson(json);
   if (!j.is_object()) return Bad("not a JSON object");
   NodeInfo n;
   // The record is ours: a wrong type is corruption, reported rather than thrown.

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <thread>
 
+#include "codec/bounded_json.h"
 #include "codec/json_codec.h"
 #include "store/redis/encoding.h"
 #include "store/redis/keys.h"
@@ -38,6 +39,14 @@ Fields ToFields(const Reply& r) {
 Result<Task> ToTask(const Reply& r) {
   if (r.type != Reply::Type::kArray) return Malformed("a task");
   return DecodeTask(ToFields(r));
+}
+
+// The id field of a task's hash, for naming one that cannot be decoded ("?" when it has none).
+std::string IdOf(const Reply& r) {
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    if (r.elements[i].str == "id") return r.elements[i + 1].str;
+  }
+  return "?";
 }
 
 // An integer element of an array reply, or -1.
@@ -120,7 +129,25 @@ RedisStore::RedisStore(const RedisStoreOptions& options, ConnectOptions connect,
       prefix_(options.prefix),
       pool_(std::move(connect)),
       scripts_(std::move(scripts)),
-      listener_(std::move(listener)) {}
+      listener_(std::move(listener)),
+      on_damaged_row_(options.on_damaged_row) {}
+
+void RedisStore::report_damaged(const std::string& what, const Status& why) {
+  {
+    std::lock_guard lock(damaged_mu_);
+    if (!damaged_.insert(what).second) return;
+  }
+  if (on_damaged_row_) {
+    on_damaged_row_(
+        Status(StatusCode::kInternal,
+               "redis store: " + what + " cannot be read (left as it is): " + why.message()));
+  }
+}
+
+int64_t RedisStore::damaged_rows() {
+  std::lock_guard lock(damaged_mu_);
+  return static_cast<int64_t>(damaged_.size());
+}
 
 Status RedisStore::run_on_existing(Script script, std::vector<std::string> args,
                                    const std::string& what) {
@@ -370,7 +397,10 @@ Result<TaskPage> RedisStore::list(const TaskFilter& filter, const PageRequest& p
     if (r->elements.size() != 3) return Malformed("list");
     for (const Reply& e : r->elements[0].elements) {
       Result<Task> task = ToTask(e);
-      if (!task.ok()) return task.status();
+      if (!task.ok()) {
+        report_damaged("task " + IdOf(e), task.status());
+        continue;
+      }
       hits.push_back(std::move(task).value());
     }
     std::string last = r->elements[1].str;
@@ -436,14 +466,18 @@ Result<std::vector<StoredSchedule>> RedisStore::list_schedules() {
   std::vector<StoredSchedule> out;
   for (const Reply& e : r->elements) {
     if (e.elements.size() != 4) return Malformed("list_schedules");
-    codec::Json json = codec::Json::parse(e.elements[1].str, nullptr, /*allow_exceptions=*/false);
+    // A schedule that cannot be read is skipped (and reported): the others still tick.
+    codec::Json json = codec::ParseBoundedJson(e.elements[1].str);
     if (json.is_discarded()) {
-      return Status(StatusCode::kInternal, "schedule " + e.elements[0].str + ": bad stored JSON");
+      report_damaged(
+          "schedule " + e.elements[0].str,
+          Status(StatusCode::kInternal, "its definition is not JSON (or nests too deep)"));
+      continue;
     }
     Result<ScheduleSpec> spec = codec::ScheduleSpecFromJson(json);
     if (!spec.ok()) {
-      return Status(StatusCode::kInternal,
-                    "schedule " + e.elements[0].str + ": " + spec.status().ToString());
+      report_damaged("schedule " + e.elements[0].str, spec.status());
+      continue;
     }
     StoredSchedule s{std::move(spec).value(), std::nullopt};
     s.spec.task.payload = e.elements[2].str;

@@ -5,8 +5,11 @@
 // Thread-safety: thread-safe; the pool gives each concurrent call its own connection.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,8 +53,13 @@ class RedisStore final : public Store {
   Result<std::vector<StoredSchedule>> list_schedules() override;
   Status advance_schedule(const std::string& id, TimePoint due) override;
   Result<MaintenanceReport> maintain() override;
+  int64_t damaged_rows() override;
 
  private:
+  // Counts a stored row (`what`: "task ID", "schedule ID") that cannot be decoded, and reports
+  // it the first time.
+  void report_damaged(const std::string& what, const Status& why);
+
   // enqueue(), refused (kAborted) when `fence` is set and a newer leadership exists.
   Result<std::vector<EnqueueResult>> enqueue_chunks(std::span<const TaskSpec> specs,
                                                     std::optional<uint64_t> fence);
@@ -67,6 +75,9 @@ class RedisStore final : public Store {
   ConnectionPool pool_;
   const Scripts scripts_;
   std::unique_ptr<WakeListener> listener_;
+  const std::function<void(const Status&)> on_damaged_row_;
+  std::mutex damaged_mu_;
+  std::set<std::string> damaged_;  // guarded by damaged_mu_
 };
 
 }  // namespace taskly::redis

@@ -292,6 +292,45 @@ TEST_F(RedisStoreTest, ReopenKeepsEverything) {
   EXPECT_EQ((*schedules)[0].last_due, clock_.now());
 }
 
+// A task hash or schedule document that cannot be decoded (written by something else, or
+// damaged) is reported once and skipped: listings and the schedule reload serve the rest.
+TEST_F(RedisStoreTest, UndecodableRowsAreReportedAndSkipped) {
+  std::vector<Status> reported;
+  RedisStoreOptions options = Options(server_->url());
+  options.on_damaged_row = [&](const Status& s) { reported.push_back(s); };
+  Result<std::unique_ptr<Store>> opened = OpenRedisStore(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Store& store = **opened;
+  const TaskId good = Enqueue(store, Spec("q"));
+  const TaskId bad = Enqueue(store, Spec("q"));
+  for (const char* id : {"a", "b"}) {
+    ScheduleSpec schedule;
+    schedule.id = id;
+    schedule.every = 1min;
+    schedule.task = Spec("q");
+    ASSERT_TRUE(store.put_schedule(schedule).ok());
+  }
+  ASSERT_EQ(server_->Command("HSET " + prefix_ + ":task:" + bad + " st bogus"), ":0");
+  ASSERT_EQ(server_->Command("HSET " + prefix_ + ":schedule:a spec [[[["), ":0");
+
+  for (int i = 0; i < 2; ++i) {
+    std::map<TaskId, TaskState> states = States(store);
+    EXPECT_EQ(states.size(), 1u);
+    EXPECT_TRUE(states.contains(good));
+    Result<std::vector<StoredSchedule>> schedules = store.list_schedules();
+    ASSERT_TRUE(schedules.ok()) << schedules.status().ToString();
+    ASSERT_EQ(schedules->size(), 1u);
+    EXPECT_EQ(schedules->front().spec.id, "b");
+  }
+  ASSERT_EQ(reported.size(), 2u) << "each damaged row is reported once";
+  EXPECT_THAT(reported[0].message(), HasSubstr("task " + bad));
+  EXPECT_THAT(reported[1].message(), HasSubstr("schedule a"));
+  EXPECT_EQ(store.damaged_rows(), 2);
+  Result<Task> damaged = store.get(bad);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), StatusCode::kInternal);
+}
+
 // With appendfsync always, a write Redis acknowledged is in the AOF on disk: killing the server
 // (SIGKILL, no shutdown) and starting it again loses none. The same store object keeps working
 // once Redis is back: its broken connections are dropped and replaced.

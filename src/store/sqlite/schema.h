@@ -8,7 +8,8 @@
 //   ticks      per schedule id: the latest tick due enqueued and its task id (idempotency).
 //   schedules  per schedule id: the ScheduleSpec as JSON (src/codec) but for its task template's
 //              payload, kept as bytes beside it (the codec would re-encode it), and its cursor.
-//   meta       key/value: `last_id`, the largest task id ever issued.
+//   meta       key/value: `last_id`, the largest task id ever issued; `store_id`, the store's
+//              identity (store_identity.h).
 //
 // Thread-safety: a function of its arguments.
 #pragma once

@@ -329,8 +329,19 @@ void SqliteStore::expire(Entry& e, TimePoint now, WriteSet& ws) {
 Result<Task> SqliteStore::get(const TaskId& id) {
   std::lock_guard lock(mu_);
   const Entry* e = index_.find(id);
-  if (e == nullptr) return NotFound("task " + id + " not found");
+  if (e == nullptr) {
+    if (auto it = damaged_tasks_.find(id); it != damaged_tasks_.end()) {
+      return Status(StatusCode::kInternal,
+                    "task " + id + " is stored but cannot be read: " + it->second);
+    }
+    return NotFound("task " + id + " not found");
+  }
   return e->task;
+}
+
+int64_t SqliteStore::damaged_rows() {
+  std::lock_guard lock(mu_);
+  return damaged_rows_;
 }
 
 Result<TaskPage> SqliteStore::list(const TaskFilter& f, const PageRequest& page) {

@@ -14,6 +14,8 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,6 +35,8 @@ class SqliteStore final : public Store {
  public:
   // Opens the database, loads it, and redelivers the tasks that were active (OpenSqliteStore).
   static Result<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
+
+  int64_t damaged_rows() override;
 
   Result<std::vector<EnqueueResult>> enqueue(std::span<const TaskSpec> specs) override;
   Result<std::vector<Lease>> claim(const ClaimRequest& request) override;
@@ -68,6 +72,8 @@ class SqliteStore final : public Store {
   // Opening (sqlite_store_open.cc).
   Status load(Tables& tables);
   Status load_schedules(Tables& tables);
+  // Counts a row that cannot be decoded and tells on_damaged_row_. Called by load().
+  void report_damaged(const Status& why);
   Status redeliver_active();
 
   // All below REQUIRE mu_ held.
@@ -105,6 +111,7 @@ class SqliteStore final : public Store {
   Clock& clock_;
   const RetentionPolicy retention_;
   const std::string path_;
+  const std::function<void(const Status&)> on_damaged_row_;
 
   std::mutex mu_;
   std::condition_variable work_cv_;  // notified when work may have become claimable...
@@ -115,6 +122,9 @@ class SqliteStore final : public Store {
   // schedule id -> (latest tick due enqueued, that tick's task id); guarded by mu_
   std::unordered_map<std::string, std::pair<TimePoint, TaskId>> ticks_;
   ScheduleTable schedules_;  // changed under mu_ (for the order of writes); its own lock
+  // Task rows that could not be decoded on open: id -> why. Filled by load(), then constant.
+  std::map<TaskId, std::string> damaged_tasks_;
+  int64_t damaged_rows_ = 0;                   // tasks and schedules; set by load(), then constant
   std::unique_ptr<GroupCommitWriter> writer_;  // set once on open
 };
 

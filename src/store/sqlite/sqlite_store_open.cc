@@ -3,9 +3,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "codec/bounded_json.h"
 #include "codec/json_codec.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/store_identity.h"
 
 namespace taskly::sqlite {
 namespace {
@@ -35,11 +37,14 @@ void ResumeAfter(TaskIdGenerator& ids, const TaskId& last) {
 SqliteStore::SqliteStore(const SqliteStoreOptions& options)
     : clock_(options.clock ? *options.clock : RealClock()),
       retention_(options.retention),
-      path_(options.path) {}
+      path_(options.path),
+      on_damaged_row_(options.on_damaged_row) {}
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
+  if (Status s = CheckDatabasePresent(options.path, options.init); !s.ok()) return s;
   Result<Database> db = OpenStoreDatabase(options.path, options.sync);
   if (!db.ok()) return db.status();
+  if (Status s = RecordIdentity(*db, options.path, options.init); !s.ok()) return s;
   Result<Tables> tables = Tables::Prepare(*db);
   if (!tables.ok()) return tables.status();
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));
@@ -67,13 +72,18 @@ Status SqliteStore::load(Tables& tables) {
   }
 
   TaskId last_id;
-  Status s = tables.for_each_task([&](Task&& t) {
-    bool created = false;
-    QueueState& q = index_.queue(t.spec.queue, now, &created);
-    next_seq_ = std::max(next_seq_, t.seq);
-    last_id = t.id;               // ascending
-    index_.add(std::move(t), q);  // active tasks too: redeliver_active() moves them on
-  });
+  Status s = tables.for_each_task(
+      [&](Task&& t) {
+        bool created = false;
+        QueueState& q = index_.queue(t.spec.queue, now, &created);
+        next_seq_ = std::max(next_seq_, t.seq);
+        last_id = t.id;               // ascending
+        index_.add(std::move(t), q);  // active tasks too: redeliver_active() moves them on
+      },
+      [&](const TaskId& id, const Status& why) {
+        damaged_tasks_[id] = why.message();
+        report_damaged(why);
+      });
   if (!s.ok()) return s;
 
   Result<std::vector<TickRow>> ticks = tables.load_ticks();
@@ -95,21 +105,36 @@ Status SqliteStore::load_schedules(Tables& tables) {
   Result<std::vector<ScheduleRow>> rows = tables.load_schedules();
   if (!rows.ok()) return rows.status();
   for (const ScheduleRow& row : *rows) {
+    // A schedule that cannot be read is skipped: it does not tick, and the rest still do.
     auto bad = [&](const std::string& why) {
-      return Status(StatusCode::kInternal,
-                    "sqlite store " + path_ + ": schedule " + row.id + " cannot be read: " + why);
+      report_damaged(Status(StatusCode::kInternal, "sqlite store " + path_ + ": schedule " +
+                                                       row.id + " cannot be read: " + why));
     };
-    codec::Json json = codec::Json::parse(row.spec_json, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded()) return bad("its definition is not JSON");
+    codec::Json json = codec::ParseBoundedJson(row.spec_json);
+    if (json.is_discarded()) {
+      bad("its definition is not JSON (or nests too deep)");
+      continue;
+    }
     Result<ScheduleSpec> spec = codec::ScheduleSpecFromJson(json);
-    if (!spec.ok()) return bad(spec.status().ToString());
+    if (!spec.ok()) {
+      bad(spec.status().ToString());
+      continue;
+    }
     spec->task.payload = row.payload;
-    if (Status s = schedules_.put(*spec); !s.ok()) return bad(s.ToString());
+    if (Status s = schedules_.put(*spec); !s.ok()) {
+      bad(s.ToString());
+      continue;
+    }
     if (row.last_due) {
-      if (Status s = schedules_.advance(row.id, *row.last_due); !s.ok()) return bad(s.ToString());
+      if (Status s = schedules_.advance(row.id, *row.last_due); !s.ok()) bad(s.ToString());
     }
   }
   return Status();
+}
+
+void SqliteStore::report_damaged(const Status& why) {
+  damaged_rows_++;
+  if (on_damaged_row_) on_damaged_row_(why);
 }
 
 // The process that ran these tasks is gone: each goes back to pending with the attempt it

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "codec/bounded_json.h"
+
 namespace taskly::sqlite {
 namespace {
 
@@ -74,7 +76,7 @@ Status Corrupt(const std::string& what, const std::string& why) {
 
 // The labels column; on error, a message saying what is wrong with it.
 Result<std::map<std::string, std::string>> DecodeLabels(const std::string& text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  Json j = codec::ParseBoundedJson(text);
   if (!j.is_object()) return Status(StatusCode::kInternal, "labels: not a JSON object");
   std::map<std::string, std::string> labels;
   for (const auto& [key, value] : j.items()) {
@@ -305,7 +307,8 @@ Status Tables::advance_schedule(std::string_view id, TimePoint due) {
   return advance_schedule_.run();
 }
 
-Status Tables::for_each_task(const std::function<void(Task&&)>& f) {
+Status Tables::for_each_task(const std::function<void(Task&&)>& f,
+                             const std::function<void(const TaskId&, const Status&)>& damaged) {
   Statement& q = select_tasks_;
   for (;;) {
     Result<bool> row = q.step();
@@ -313,8 +316,8 @@ Status Tables::for_each_task(const std::function<void(Task&&)>& f) {
     if (!*row) break;
     Result<Task> task = DecodeTask(q);
     if (!task.ok()) {
-      q.reset();
-      return task.status();
+      damaged(q.text(kId), task.status());
+      continue;
     }
     f(std::move(task).value());
   }

@@ -75,9 +75,10 @@ class Tables {
   Status remove_schedule(std::string_view id);
   Status advance_schedule(std::string_view id, TimePoint due);  // only ever forward
 
-  // Loaders. for_each_task calls `f` for every task in ascending id order; a row that cannot
-  // be decoded is an error naming the task.
-  Status for_each_task(const std::function<void(Task&&)>& f);
+  // Loaders. for_each_task calls `f` for every task in ascending id order, and `damaged` with
+  // the id and the reason for a row that cannot be decoded (and goes on). An error is SQLite's.
+  Status for_each_task(const std::function<void(Task&&)>& f,
+                       const std::function<void(const TaskId&, const Status&)>& damaged);
   Result<std::vector<QueueRow>> load_queues();
   Result<std::vector<TickRow>> load_ticks();
   Result<std::vector<ScheduleRow>> load_schedules();  // ascending by id
