@@ -1,4 +1,4 @@
-// The HTTP API of `taskly server` (DESIGN.md section 7; routes and JSON forms in docs/api.md):
+// The HTTP API of `taskly server` (routes and JSON forms in docs/api.md):
 // /v1 routes over a Scheduler and its Store, /metrics in Prometheus text format, and the
 // health checks. Every route but /healthz and /readyz requires `Authorization: Bearer <token>`.
 // Bad input gets a 4xx with {"error": {"code", "message", "field"}} and changes nothing.
