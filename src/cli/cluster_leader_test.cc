@@ -152,14 +152,16 @@ TEST_F(ClusterLeader, PausedLeaderIsReplacedAndItsWritesAreFenced) {
   std::this_thread::sleep_for(1500ms);  // ticks the paused node missed pile up
   old->Signal(SIGCONT);
   ASSERT_TRUE(replaced);
-  // The old leader finds out: it no longer believes it leads, and reports the newer term.
+  // The old leader finds out: it no longer believes it leads, and reports the newer term. Each
+  // GET may wait up to its 10 s read timeout, so the window holds several tries even when the
+  // machine is busy and the resumed process is slow to be scheduled.
   Answer view;
   EXPECT_TRUE(PollUntil(
       [&] {
         view = Get(old->url(), "/v1/cluster");
         return view.status == 200 && view.body["leading"] == false;
       },
-      10s))
+      30s))
       << view.body.dump();
   EXPECT_GE(view.body["leader"]["term"].get<uint64_t>(), next.second);
   std::this_thread::sleep_for(2s);

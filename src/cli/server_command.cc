@@ -10,6 +10,7 @@
 // cluster, and the store is closed.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -150,6 +151,11 @@ Exit RunServer(const Commands& commands, const ServerFlags& f) {
   api_options.max_body_bytes = f.max_body;
   api_options.max_payload_bytes = f.max_payload;
   api_options.threads = f.http_threads;
+  api_options.max_connections = f.max_connections;
+  api_options.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      *codec::ParseDuration(f.request_timeout, "request_timeout"));
+  api_options.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      *codec::ParseDuration(f.idle_timeout, "idle_timeout"));
   if (store_spec.starts_with("sqlite:")) {
     // The backup's temporary copy goes beside the database, on the same file system.
     api_options.backup_dir =

@@ -171,6 +171,21 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f) {
       ->envname("TASKLY_HTTP_THREADS")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  cmd.add_option("--max-connections", f.max_connections,
+                 "open API connections at most (further ones are closed at once)")
+      ->envname("TASKLY_MAX_CONNECTIONS")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  cmd.add_option("--request-timeout", f.request_timeout,
+                 "a request's headers and body must arrive within this of its first byte")
+      ->envname("TASKLY_REQUEST_TIMEOUT")
+      ->check(PositiveDurationCheck())
+      ->capture_default_str();
+  cmd.add_option("--idle-timeout", f.idle_timeout,
+                 "an API connection with no request under way is closed after this")
+      ->envname("TASKLY_IDLE_TIMEOUT")
+      ->check(PositiveDurationCheck())
+      ->capture_default_str();
   cmd.add_option("--keep", f.keep,
                  "retention: terminal tasks kept at most (oldest deleted first, payload too)")
       ->envname("TASKLY_KEEP")

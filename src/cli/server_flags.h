@@ -26,6 +26,9 @@ struct ServerFlags {
   int64_t max_body = int64_t{1} << 20;
   int64_t max_payload = int64_t{256} << 10;
   int32_t http_threads = 8;
+  int32_t max_connections = 20'000;     // open API connections at most
+  std::string request_timeout = "10s";  // a request's headers and body, from its first byte
+  std::string idle_timeout = "60s";     // an API connection with no request under way
   bool allow_exec = false;
   std::vector<std::string> exec_allow;  // absolute paths; empty with --allow-exec: any
   std::string exec_user;

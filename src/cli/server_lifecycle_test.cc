@@ -269,5 +269,20 @@ TEST(ServerLifecycle, ATruncatedDatabaseIsRefusedUntilInit) {
   EXPECT_TRUE(ls.json()["tasks"].empty()) << ls.out;
 }
 
+// A port another server listens on is refused (no SO_REUSEPORT: the kernel would split the
+// clients between the two), and `taskly server` exits 1 naming the address.
+TEST(ServerLifecycle, APortInUseIsRefusedWithExitOne) {
+  TempDir dir;
+  Server first(dir.path(), {"--store", "memory", "--token", "t0ken"});
+  ASSERT_TRUE(first.Start());
+  const std::string address = first.url().substr(std::string("http://").size());
+  TempDir other;
+  CliRun second =
+      RunTaskly({"server", "--listen", address, "--store", "memory", "--token", "t0ken"}, {},
+                other.path(), 20s);
+  EXPECT_EQ(second.code, 1) << second;
+  EXPECT_THAT(second.err, HasSubstr("cannot listen on " + address));
+}
+
 }  // namespace
 }  // namespace taskly::cli::testing

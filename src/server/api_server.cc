@@ -1,81 +1,72 @@
-// ApiServer over cpp-httplib. Every request goes through Serve(): it reads the body (if the
-// method has one) under the size limit, authenticates, and hands the request to the Router.
+// ApiServer over the HTTP transport of http_server.h. Every request goes through Handle(): it
+// authenticates, checks what the transport says of the body (over the limit, unreadable),
+// inflates a compressed body under the same limit, and hands the request to the Router.
 //
-// Bodies are read through httplib's content readers rather than by httplib itself, because
-// httplib's own reading (of the httplib 0.11 that Debian ships) would refuse a form-labelled
-// body over 8 KiB (curl -d labels every body a form), would read a chunked body without any
-// limit, and would inflate a compressed body without any limit. A content reader passes the
-// (inflated) bytes to us, so the one limit applies to all of them.
+// /healthz is answered on the transport's I/O thread: it touches nothing that could block, so it
+// answers even while every worker waits on the store.
 #include "server/api_server.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <array>
-#include <atomic>
-#include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "server/auth.h"
+#include "server/http_server.h"
+#include "server/inflate.h"
 #include "server/routes.h"
 
 namespace taskly::server {
 namespace {
 
-using httplib::Server;
+bool NeedsAuth(std::string_view path) { return path != "/healthz" && path != "/readyz"; }
 
-// When the request being served on this thread started, for the access log; set in the
-// pre-routing hook, which httplib runs on the thread that then writes the response.
-thread_local std::optional<std::chrono::steady_clock::time_point> t_request_start;
-
-bool NeedsAuth(const std::string& path) { return path != "/healthz" && path != "/readyz"; }
-
-// Streams `path` (a temporary file the reply owns) as the body, then deletes it and its
-// directory. If it cannot be opened, a 500 is sent instead.
-void SendFile(const Reply& reply, httplib::Response& res) {
-  const std::filesystem::path path = reply.file;
-  auto remove = [path] {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-    std::filesystem::remove(path.parent_path(), ignored);  // only if empty
-  };
-  auto in = std::make_shared<std::ifstream>(path, std::ios::binary);
-  std::error_code error;
-  const uintmax_t size = std::filesystem::file_size(path, error);
-  if (!*in || error) {
-    remove();
-    spdlog::error("api: cannot read {}", path.string());
-    Reply failed = ErrorReply(500, "internal", "the backup file could not be read");
-    res.status = failed.status;
-    res.set_content(failed.body, failed.content_type);
-    return;
-  }
-  res.set_content_provider(
-      static_cast<size_t>(size), reply.content_type,
-      [in](size_t offset, size_t length, httplib::DataSink& sink) {
-        std::array<char, 64 << 10> chunk;
-        in->seekg(static_cast<std::streamoff>(offset));
-        in->read(chunk.data(), static_cast<std::streamsize>(std::min(length, chunk.size())));
-        const std::streamsize n = in->gcount();
-        return n > 0 && sink.write(chunk.data(), static_cast<size_t>(n));
-      },
-      [remove](bool) { remove(); });
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
-void Send(const Reply& reply, httplib::Response& res) {
-  res.status = reply.status;
-  for (const auto& [name, value] : reply.headers) res.set_header(name, value);
-  if (!reply.file.empty()) {
-    SendFile(reply, res);
-  } else if (!reply.body.empty()) {
-    res.set_content(reply.body, reply.content_type);
+// Percent-decoding as browsers and curl encode: "%XX" is the byte XX (a '%' not followed by two
+// hex digits stays as it is) and, in a query, '+' is a space.
+std::string DecodeUrl(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += plus_is_space && s[i] == '+' ? ' ' : s[i];
   }
+  return out;
+}
+
+// "a=1&b=&c" -> {a: 1, b: "", c: ""}; a name given twice appears twice; empty names are dropped.
+QueryParams ParseQuery(std::string_view text) {
+  QueryParams query;
+  while (!text.empty()) {
+    const size_t amp = text.find('&');
+    std::string_view pair = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    std::string_view name = pair.substr(0, eq);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (!name.empty()) query.emplace(DecodeUrl(name, true), DecodeUrl(value, true));
+  }
+  return query;
+}
+
+std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
+
+bool IsHealthCheck(const HttpRequest& req) {
+  return (req.method == "GET" || req.method == "HEAD") && PathOf(req.target) == "/healthz";
 }
 
 Reply Unauthenticated(bool token_given) {
@@ -87,33 +78,34 @@ Reply Unauthenticated(bool token_given) {
   return reply;
 }
 
-// A request body as read through a content reader.
-struct Body {
-  std::string bytes;
-  bool too_large = false;  // over the limit: `bytes` is empty
-  bool failed = false;     // not read whole, for another reason (a broken stream, a bad chunk)
-  bool multipart = false;  // multipart/form-data: read and dropped
-};
+bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+HttpServerOptions TransportOptions(const ApiOptions& o) {
+  return HttpServerOptions{.host = o.host,
+                           .port = o.port,
+                           .io_threads = o.io_threads,
+                           .worker_threads = o.threads,
+                           .request_timeout = o.request_timeout,
+                           .idle_timeout = o.idle_timeout,
+                           .max_header_bytes = o.max_header_bytes,
+                           .max_header_fields = o.max_header_fields,
+                           .max_body_bytes = o.max_body_bytes,
+                           .max_connections = o.max_connections};
+}
 
 class HttpApiServer final : public ApiServer {
  public:
-  explicit HttpApiServer(const ApiOptions& options) : options_(options) { Configure(); }
+  HttpApiServer(const ApiOptions& options, std::unique_ptr<HttpServer> http)
+      : options_(options), http_(std::move(http)) {}
   ~HttpApiServer() override { stop(); }
-
-  Status Bind() {
-    const ApiOptions& o = options_;
-    if (o.port == 0) {
-      port_ = http_.bind_to_any_port(o.host);
-    } else if (http_.bind_to_port(o.host, o.port)) {
-      port_ = o.port;
-    }
-    if (port_ <= 0) {
-      return Status(StatusCode::kUnavailable,
-                    "cannot listen on " + o.host + ":" + std::to_string(o.port) +
-                        " (address in use, or not an address of this host)");
-    }
-    return Status();
-  }
 
   Status Serve(Scheduler& scheduler, std::function<Status()> ready) override {
     std::lock_guard lock(stop_mu_);
@@ -126,178 +118,70 @@ class HttpApiServer final : public ApiServer {
     AddQueueRoutes(router_, ctx);
     AddInspectRoutes(router_, ctx);
     AddBackupRoutes(router_, ctx);
-    thread_ = std::thread([this] {
-      http_.listen_after_bind();
-      listen_returned_ = true;
-    });
-    // httplib's stop() does nothing until the accept loop has started (it checks is_running()),
-    // so a stop() right after Start() would leave the loop running forever: wait for it.
-    while (!http_.is_running() && !listen_returned_) {
-      std::this_thread::sleep_for(std::chrono::microseconds(100));
-    }
-    spdlog::info("api: listening on http://{}:{}", options_.host, port_);
+    http_->Serve([this](const HttpRequest& req) { return Handle(req); }, IsHealthCheck);
+    spdlog::info("api: listening on http://{}:{}", options_.host, http_->port());
     return Status();
   }
 
-  int port() const override { return port_; }
+  int port() const override { return http_->port(); }
 
   void stop() override {
     std::lock_guard lock(stop_mu_);
     stopped_ = true;
-    http_.stop();  // closes the listening socket; the pool finishes requests in flight
-    if (thread_.joinable()) thread_.join();
+    http_->stop();
   }
 
  private:
-  void Configure() {
-    const ApiOptions& o = options_;
-    http_.new_task_queue = [n = static_cast<size_t>(o.threads)] {
-      return new httplib::ThreadPool(n);
-    };
-    // httplib writes a response's headers and body separately: without TCP_NODELAY, Nagle's
-    // algorithm holds the body back until the client's delayed ACK (~40 ms per request).
-    http_.set_tcp_nodelay(true);
-    // Bodies with a Content-Length over the limit are skipped unread by httplib (413).
-    http_.set_payload_max_length(static_cast<size_t>(o.max_body_bytes));
-    Server::Handler without_body = [this](const httplib::Request& req, httplib::Response& res) {
-      Send(Serve(req, Body{}), res);
-    };
-    Server::HandlerWithContentReader with_body = [this](const httplib::Request& req,
-                                                        httplib::Response& res,
-                                                        const httplib::ContentReader& reader) {
-      Body body = Read(req, res, reader);
-      Send(Serve(req, body), res);
-    };
-    http_.Get(".*", without_body);
-    http_.Options(".*", without_body);
-    http_.Post(".*", with_body);
-    http_.Put(".*", with_body);
-    http_.Patch(".*", with_body);
-    http_.Delete(".*", with_body);
-    http_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-      t_request_start = std::chrono::steady_clock::now();
-      return Server::HandlerResponse::Unhandled;
-    });
-    http_.set_error_handler(
-        Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
-          return OnHttpError(req, res);
-        }));
-    http_.set_exception_handler(
-        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-          std::string what = "unknown exception";
-          try {
-            std::rethrow_exception(ep);
-          } catch (const std::exception& e) {
-            what = e.what();
-          } catch (...) {
-          }
-          spdlog::error("api: {} {}: {}", req.method, req.path, what);
-          Send(ErrorReply(500, "internal", "internal error"), res);
-        });
-    http_.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-      double ms = 0;
-      if (t_request_start) {
-        ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                       *t_request_start)
-                 .count();
-        t_request_start.reset();
-      }
-      spdlog::debug("api: {} {} {} {:.3f}ms", req.method, req.path, res.status, ms);
-    });
-  }
-
-  // Reads the body, keeping at most max_body_bytes of it (the bytes past the limit are read and
-  // dropped). It is read before the request is authenticated so that the connection stays in
-  // step for the client's next request; nothing is done with it until then.
-  Body Read(const httplib::Request& req, httplib::Response& res,
-            const httplib::ContentReader& reader) const {
-    const auto limit = static_cast<size_t>(options_.max_body_bytes);
-    Body body;
-    // A request with neither header has no body (RFC 9112 section 6.3); httplib would wait for
-    // the connection to close instead.
-    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return body;
-    size_t seen = 0;
-    auto receive = [&](const char* data, size_t n) {
-      seen += n;
-      if (seen > limit && !body.too_large) {
-        body.too_large = true;
-        std::string().swap(body.bytes);
-      }
-      // Past the limit the rest is read and dropped (as httplib skips a body whose length is
-      // over it): stopping would leave it in the connection, to be read as the next request.
-      if (!body.too_large && !body.multipart) body.bytes.append(data, n);
-      return true;
-    };
-    bool read = false;
-    if (req.is_multipart_form_data()) {
-      body.multipart = true;
-      read = reader([](const httplib::MultipartFormData&) { return true; }, receive);
-    } else {
-      read = reader(receive);
-    }
-    if (!read && res.status == 413) body.too_large = true;  // httplib skipped it by its length
-    if (!read && !body.too_large) body.failed = true;
-    return body;
-  }
-
-  // 401 for a request to an authenticated route without the right token.
-  std::optional<Reply> Authenticate(const httplib::Request& req) const {
-    if (!NeedsAuth(req.path)) return std::nullopt;
-    const std::string& token = options_.token;
-    if (BearerTokenMatches(req.get_header_value("Authorization"), token)) return std::nullopt;
-    return Unauthenticated(req.has_header("Authorization"));
-  }
-
   Reply BodyTooLarge() const {
     return TooLarge("body", "the request body is larger than the limit of " +
                                 std::to_string(options_.max_body_bytes) + " bytes");
   }
 
-  Reply Serve(const httplib::Request& req, const Body& body) {
-    if (std::optional<Reply> refused = Authenticate(req)) return *refused;
-    if (body.too_large) return BodyTooLarge();
-    if (body.failed) {
+  Reply Handle(const HttpRequest& req) const {
+    const std::string_view target = req.target;
+    const std::string path = DecodeUrl(PathOf(target), false);
+    if (NeedsAuth(path) && !BearerTokenMatches(req.authorization.value_or(""), options_.token)) {
+      return Unauthenticated(req.authorization.has_value());
+    }
+    if (req.body_state == HttpRequest::BodyState::kTooLarge) return BodyTooLarge();
+    if (req.body_state == HttpRequest::BodyState::kUnreadable) {
       return ErrorReply(400, "invalid_argument", "the request body could not be read", "body");
     }
-    if (body.multipart) {
+    std::string inflated;
+    const std::string* body = &req.body;
+    if (!req.content_encoding.empty()) {
+      switch (Inflate(req.content_encoding, req.body, options_.max_body_bytes, inflated)) {
+        case InflateResult::kOk:
+          body = &inflated;
+          break;
+        case InflateResult::kTooLarge:
+          return BodyTooLarge();
+        case InflateResult::kMalformed:
+          return ErrorReply(400, "invalid_argument",
+                            "the request body is not valid " + req.content_encoding + " data",
+                            "body");
+        case InflateResult::kUnsupported:
+          return ErrorReply(415, "invalid_argument",
+                            "unsupported Content-Encoding (gzip and deflate are accepted)",
+                            "Content-Encoding");
+      }
+    }
+    if (StartsWithIgnoringCase(req.content_type, "multipart/form-data")) {
       return ErrorReply(415, "invalid_argument",
                         "multipart/form-data bodies are not accepted: send a JSON object", "body");
     }
-    // Only the URL's query: httplib also adds the fields of a form-encoded body to req.params.
-    QueryParams query;
-    if (size_t mark = req.target.find('?'); mark != std::string::npos) {
-      httplib::detail::parse_query_text(req.target.substr(mark + 1), query);
-    }
-    return router_.Dispatch(req.method, req.path, query, body.bytes);
-  }
-
-  // httplib answered by itself (a malformed request, a request line over its limit): give that
-  // answer the API's error form. Replies of ours (they have a body) pass unchanged.
-  Server::HandlerResponse OnHttpError(const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return Server::HandlerResponse::Unhandled;
-    if (std::optional<Reply> refused = Authenticate(req)) {
-      Send(*refused, res);
-    } else if (res.status == 413) {
-      Send(BodyTooLarge(), res);
-    } else if (res.status == 414) {
-      Send(TooLarge("path", "the request line is too long"), res);
-    } else if (res.status < 500) {
-      Send(ErrorReply(res.status, "invalid_argument", "malformed HTTP request"), res);
-    } else {
-      Send(ErrorReply(res.status, "internal", "internal error"), res);
-    }
-    return Server::HandlerResponse::Handled;
+    const size_t mark = target.find('?');
+    const QueryParams query =
+        mark == std::string_view::npos ? QueryParams() : ParseQuery(target.substr(mark + 1));
+    return router_.Dispatch(req.method, path, query, *body);
   }
 
   const ApiOptions options_;
+  std::unique_ptr<HttpServer> http_;
   std::optional<ApiContext> ctx_;  // set by Serve()
   Router router_;
-  Server http_;
-  int port_ = -1;
-  std::atomic<bool> listen_returned_{false};
   std::mutex stop_mu_;
   bool stopped_ = false;  // guarded by stop_mu_
-  std::thread thread_;
 };
 
 Status CheckOptions(const ApiOptions& o) {
@@ -306,6 +190,18 @@ Status CheckOptions(const ApiOptions& o) {
   if (o.max_body_bytes < 1) return InvalidArgument("max_body_bytes", "must be positive");
   if (o.max_payload_bytes < 1) return InvalidArgument("max_payload_bytes", "must be positive");
   if (o.threads < 1) return InvalidArgument("threads", "must be at least 1");
+  if (o.io_threads < 1) return InvalidArgument("io_threads", "must be at least 1");
+  if (o.request_timeout <= std::chrono::milliseconds::zero()) {
+    return InvalidArgument("request_timeout", "must be positive");
+  }
+  if (o.idle_timeout <= std::chrono::milliseconds::zero()) {
+    return InvalidArgument("idle_timeout", "must be positive");
+  }
+  if (o.max_header_bytes < 1024 || o.max_header_bytes > (int64_t{1} << 30)) {
+    return InvalidArgument("max_header_bytes", "must be from 1024 to 2^30");
+  }
+  if (o.max_header_fields < 1) return InvalidArgument("max_header_fields", "must be positive");
+  if (o.max_connections < 1) return InvalidArgument("max_connections", "must be positive");
   return Status();
 }
 
@@ -313,9 +209,9 @@ Status CheckOptions(const ApiOptions& o) {
 
 Result<std::unique_ptr<ApiServer>> ApiServer::Bind(const ApiOptions& options) {
   if (Status s = CheckOptions(options); !s.ok()) return s;
-  auto server = std::make_unique<HttpApiServer>(options);
-  if (Status s = server->Bind(); !s.ok()) return s;
-  return std::unique_ptr<ApiServer>(std::move(server));
+  Result<std::unique_ptr<HttpServer>> http = HttpServer::Bind(TransportOptions(options));
+  if (!http.ok()) return http.status();
+  return std::unique_ptr<ApiServer>(std::make_unique<HttpApiServer>(options, std::move(*http)));
 }
 
 Result<std::unique_ptr<ApiServer>> ApiServer::Start(Scheduler& scheduler, const ApiOptions& options,

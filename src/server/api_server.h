@@ -1,12 +1,14 @@
-// The HTTP API of `taskly server` (DESIGN.md section 7; routes and JSON forms in docs/api.md):
+// The HTTP API of `taskly server` (routes and JSON forms in docs/api.md):
 // /v1 routes over a Scheduler and its Store, /metrics in Prometheus text format, and the
 // health checks. Every route but /healthz and /readyz requires `Authorization: Bearer <token>`.
 // Bad input gets a 4xx with {"error": {"code", "message", "field"}} and changes nothing.
 //
 // Thread-safety: start() and stop() from one thread; requests are served on the server's own
-// threads.
+// threads: connections are read and written by `io_threads` threads (a connection costs no
+// thread), and route handlers run on a pool of `threads` threads.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,7 +26,16 @@ struct ApiOptions {
   std::string token;                      // required, non-empty
   int64_t max_body_bytes = 1 << 20;       // larger request bodies: 413, field "body"
   int64_t max_payload_bytes = 256 << 10;  // larger task payloads: 413, field "...payload"
-  int threads = 8;                        // request-serving threads
+  int threads = 8;                        // route handlers run on this many threads
+  int io_threads = 1;                     // threads that read and write the connections
+  // What a client may hold of the server (what happens past each limit: http_server.h and
+  // docs/operations.md). A request's headers and body must arrive within request_timeout of its
+  // first byte; a connection with no request under way is closed after idle_timeout.
+  std::chrono::milliseconds request_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  int64_t max_header_bytes = 16 << 10;  // request line and header fields: larger is 431
+  int max_header_fields = 100;          // more fields: 431
+  int max_connections = 20'000;         // further connections are closed as soon as accepted
   // Where GET /v1/backup writes its temporary copy of the database before sending it (best on
   // the database's own file system); empty: the system's temporary directory.
   std::string backup_dir;
@@ -35,8 +46,10 @@ class ApiServer {
   // Binds host:port and serves until stop(). `scheduler` (and its store) must outlive the
   // server. `ready` answers /readyz (e.g. "the store is reachable"); it may be empty (ready).
   // Errors: InvalidArgument naming the option ("token" when empty, "port", "max_body_bytes",
-  // "max_payload_bytes", "threads" when out of range); Unavailable when host:port cannot be
-  // bound. A task's "delay" counts from the scheduler's clock.
+  // "max_payload_bytes", "threads", "io_threads", "request_timeout", "idle_timeout",
+  // "max_header_bytes", "max_header_fields", "max_connections" when out of range); Unavailable
+  // naming host:port when it cannot be bound (another socket listens on it: SO_REUSEPORT is
+  // never set). A task's "delay" counts from the scheduler's clock.
   static Result<std::unique_ptr<ApiServer>> Start(Scheduler& scheduler, const ApiOptions& options,
                                                   std::function<Status()> ready = {});
   // Start() in two steps, for a caller that needs the port before it has a scheduler (a
@@ -49,7 +62,8 @@ class ApiServer {
 
   // The bound port (the chosen one when options.port was 0).
   virtual int port() const = 0;
-  // Stops accepting and finishes requests in flight; idempotent.
+  // Stops accepting, closes idle and half-sent connections at once, lets the handlers in flight
+  // finish and sends their responses; idempotent.
   virtual void stop() = 0;
 };
 

@@ -1,7 +1,7 @@
 // The API's own routing table: method + path pattern -> handler, where a pattern is literal
 // segments and `{name}` segments that match any one non-empty segment ("/v1/tasks/{id}/cancel").
-// httplib's regex routing cannot tell "no such path" (404) from "no such method on this path"
-// (405), which the API must; so the server hands every request to Router::Dispatch.
+// The API must tell "no such path" (404) from "no such method on this path" (405), so the server
+// hands every request to Router::Dispatch.
 //
 // Thread-safety: Add() before serving; Dispatch() from any number of threads after that.
 #pragma once
@@ -16,7 +16,7 @@
 
 namespace taskly::server {
 
-// Query parameters, as httplib decodes them (a name given twice appears twice).
+// Query parameters, percent-decoded ('+' is a space; a name given twice appears twice).
 using QueryParams = std::multimap<std::string, std::string>;
 
 struct ApiRequest {
