@@ -133,14 +133,15 @@ sys_seconds PeriodEnd(const absl::TimeZone& zone, sys_seconds begin, seconds off
   return sys_seconds{SinceEpoch(next.from) - offset};
 }
 
-// The period containing `t`.
-Period PeriodAt(const absl::TimeZone& zone, sys_seconds t) {
+// The period containing `t`. Its begin and `before` are looked up only `with_begin` (only the
+// fixed-time rules use them); otherwise they are left as if no transition came before.
+Period PeriodAt(const absl::TimeZone& zone, sys_seconds t, bool with_begin) {
   const seconds offset{zone.At(ToAbsl(t)).offset};
   Period p{sys_seconds::min(), PeriodEnd(zone, t, offset), offset, offset};
   // The last transition at or before t; its `to` is the wall time at its instant under the
   // offset it enters.
   absl::TimeZone::CivilTransition last;
-  if (zone.PrevTransition(ToAbsl(t) + absl::Seconds(1), &last)) {
+  if (with_begin && zone.PrevTransition(ToAbsl(t) + absl::Seconds(1), &last)) {
     p.begin = sys_seconds{SinceEpoch(last.to) - offset};
     p.before = offset - seconds{last.to - last.from};
   }
@@ -156,7 +157,7 @@ Period NextPeriod(const absl::TimeZone& zone, const Period& p) {
 // The first fire instant in [lo, limit), walking one UTC offset period at a time.
 std::optional<sys_seconds> NextFire(const CronFields& f, const absl::TimeZone& zone, sys_seconds lo,
                                     sys_seconds limit) {
-  Period period = PeriodAt(zone, lo);
+  Period period = PeriodAt(zone, lo, !f.wildcard);
   for (sys_seconds cur = lo;;) {
     const sys_seconds end = std::min(period.end, limit);
     local_seconds from = ToLocal(cur, period.offset);
