@@ -1,4 +1,4 @@
-// Cron in IANA time zones across DST changes (DESIGN.md section 4, cron(8)'s rule):
+// Cron in IANA time zones across DST changes (cron(8)'s rule):
 // wildcard expressions follow the wall clock (skipped times never fire, repeated times fire in
 // both passes); fixed-time expressions fire once at the jump for a skipped time and only on the
 // first pass of a repeated time. Every expected instant is written in UTC, with the local
