@@ -4,7 +4,7 @@
 
 JOBS ?= $(shell nproc)
 DEPS := cmake g++ make pkg-config git libgtest-dev libgmock-dev libbenchmark-dev \
-        libhowardhinnant-date-dev tzdata libtbb-dev libsqlite3-dev nlohmann-json3-dev \
+        libabsl-dev tzdata libtbb-dev libsqlite3-dev nlohmann-json3-dev \
         libcpp-httplib-dev libcli11-dev libspdlog-dev prometheus-cpp-dev \
         redis-server libhiredis-dev libboost1.81-dev zlib1g-dev
 DEPS_CHECK := dpkg-query -W -f='$${Status}\n' $(DEPS) 2>/dev/null | grep -c 'install ok installed'

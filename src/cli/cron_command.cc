@@ -2,7 +2,7 @@
 // expression, computed here (include/taskly/cron.h), no server needed. Each instant is printed
 // in ISO 8601 with the zone's UTC offset at that instant, so DST changes show as changing
 // offsets.
-#include <date/tz.h>
+#include <absl/time/time.h>
 
 #include <chrono>
 #include <iostream>
@@ -13,6 +13,7 @@
 #include "cli/render.h"
 #include "codec/json_codec.h"
 #include "taskly/cron.h"
+#include "time/time_zone.h"
 
 namespace taskly::cli {
 namespace {
@@ -26,9 +27,10 @@ struct CronFlags {
 
 // "2026-03-08T03:00:00-04:00": local time in `zone` with its offset then. Cron fires on whole
 // seconds, so no fraction is printed.
-std::string LocalIso(const date::time_zone* zone, TimePoint t) {
+std::string LocalIso(const absl::TimeZone& zone, TimePoint t) {
   const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
-  return date::format("%FT%T%Ez", date::make_zoned(zone, seconds));
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez",
+                          absl::FromUnixSeconds(seconds.time_since_epoch().count()), zone);
 }
 
 Exit RunCronNext(const GlobalOptions& global, const CronFlags& f) {
@@ -38,18 +40,14 @@ Exit RunCronNext(const GlobalOptions& global, const CronFlags& f) {
     const std::string what = s.field() == "tz" ? "--tz" : "EXPR (" + s.field() + ")";
     return UsageError(what + ": " + s.message());
   }
-  const date::time_zone* zone = nullptr;
-  try {
-    zone = date::locate_zone(f.tz);
-  } catch (const std::exception& e) {
-    return UsageError("--tz: " + std::string(e.what()));
-  }
+  Result<absl::TimeZone> zone = LoadTimeZone(f.tz);
+  if (!zone.ok()) return UsageError("--tz: " + zone.status().message());
   TimePoint t = f.from.empty() ? RealClock().now() : *codec::ParseTime(f.from, "");
   Json next = Json::array();
   for (int i = 0; i < f.count; ++i) {
     std::optional<TimePoint> fire = cron->next(t);
     if (!fire) break;
-    next.push_back(LocalIso(zone, *fire));
+    next.push_back(LocalIso(*zone, *fire));
     t = *fire;
   }
   if (global.json) {

@@ -37,6 +37,19 @@ TEST(CronNext, WildcardFiresInBothPassesOfFallBack) {
                                         "2026-11-01T02:00:00-05:00", "2026-11-01T02:30:00-05:00"));
 }
 
+TEST(CronNext, SummerTimeAfter2037FollowsTheZoneRule) {
+  // The zone files list transitions up to 2037 and give the rule for later years; July is
+  // summer time (+02:00 in Berlin, -04:00 in New York) in those years too.
+  CliRun r = RunTaskly({"cron", "next", "0 12 1 7 *", "--tz", "Europe/Berlin", "--from",
+                        "2038-01-01T00:00:00Z", "--count", "2"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_THAT(Lines(r.out), ElementsAre("2038-07-01T12:00:00+02:00", "2039-07-01T12:00:00+02:00"));
+  CliRun ny = RunTaskly({"cron", "next", "0 12 * * *", "--tz", "America/New_York", "--from",
+                         "2099-07-04T00:00:00Z", "--count", "1"});
+  ASSERT_EQ(ny.code, 0) << ny;
+  EXPECT_THAT(Lines(ny.out), ElementsAre("2099-07-04T12:00:00-04:00"));
+}
+
 TEST(CronNext, SecondsFieldAndMacro) {
   CliRun seconds = RunTaskly(
       {"cron", "next", "*/20 * * * * *", "--from", "2026-01-01T00:00:05Z", "--count", "3"});

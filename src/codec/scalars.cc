@@ -1,12 +1,11 @@
 // Durations and times as text (see json_codec.h for the forms).
-#include <date/date.h>
-
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <regex>
-#include <sstream>
 #include <string>
 
 #include "codec/json_codec.h"
@@ -41,8 +40,8 @@ Status BadDuration(std::string_view text, std::string_view field, std::string_vi
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-// The shape of an RFC 3339 date-time (section 5.6). date::parse checks the calendar but accepts
-// one-digit fields and out-of-range offsets, so the exact shape is checked first.
+// The shape of an RFC 3339 date-time (section 5.6): fixed-width digit fields and an offset of at
+// most 23:59. The calendar (month, day of month, hour, minute, second) is checked after it.
 const std::regex& Rfc3339() {
   static const std::regex re(
       "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?"
@@ -64,6 +63,13 @@ constexpr size_t kMaxTimeLength = 40;
 // even after applying an offset of up to 23:59.
 constexpr int kMinYear = 1678;
 constexpr int kMaxYear = 2261;
+
+// The number written by the `n` digits of `text` at `at` (the shape has been checked).
+int Digits(std::string_view text, size_t at, size_t n) {
+  int value = 0;
+  for (size_t i = at; i < at + n; ++i) value = value * 10 + (text[i] - '0');
+  return value;
+}
 
 }  // namespace
 
@@ -156,23 +162,34 @@ Result<TimePoint> ParseTime(std::string_view text, std::string_view field) {
                                                    std::to_string(kMinYear) + " to " +
                                                    std::to_string(kMaxYear) + ")");
   }
-  // date::parse wants an upper-case T and a numeric offset.
-  std::string normal(text);
-  normal[10] = 'T';
-  if (normal.back() == 'Z' || normal.back() == 'z') normal.replace(normal.size() - 1, 1, "+00:00");
-  std::istringstream in(normal);
-  TimePoint t{};
-  // GCC 12 at -O2 reports a false "may be used uninitialized" inside date::from_stream's fraction
-  // parsing once it is inlined here.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-  in >> date::parse("%FT%T%Ez", t);
-#pragma GCC diagnostic pop
-  if (in.fail() || in.peek() != std::char_traits<char>::eof()) {
+  // "YYYY-MM-DDTHH:MM:SS", then an optional fraction, then "Z" or "+HH:MM".
+  const std::chrono::year_month_day date{
+      std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(Digits(text, 5, 2))},
+      std::chrono::day{static_cast<unsigned>(Digits(text, 8, 2))}};
+  const int hour = Digits(text, 11, 2);
+  const int minute = Digits(text, 14, 2);
+  const int second = Digits(text, 17, 2);
+  if (!date.ok() || hour > 23 || minute > 59 || second > 59) {
     return InvalidArgument(std::string(field),
                            quoted + " is not a valid date and time (day or hour out of range)");
   }
-  return t;
+  std::chrono::nanoseconds fraction{0};
+  size_t pos = 19;
+  if (text[pos] == '.') {
+    int64_t scale = 1'000'000'000;
+    for (++pos; IsDigit(text[pos]); ++pos) {
+      scale /= 10;
+      fraction += std::chrono::nanoseconds((text[pos] - '0') * scale);
+    }
+  }
+  std::chrono::minutes offset{0};
+  if (text[pos] == '+' || text[pos] == '-') {
+    offset = std::chrono::hours(Digits(text, pos + 1, 2)) +
+             std::chrono::minutes(Digits(text, pos + 4, 2));
+    if (text[pos] == '-') offset = -offset;
+  }
+  return TimePoint(std::chrono::sys_days(date)) + std::chrono::hours(hour) +
+         std::chrono::minutes(minute) + std::chrono::seconds(second) + fraction - offset;
 }
 
 std::string FormatTime(TimePoint t) {
@@ -185,7 +202,16 @@ std::string FormatTime(TimePoint t) {
     fraction += kNsPerSecond;
     --seconds;
   }
-  std::string out = date::format("%FT%T", date::sys_seconds(std::chrono::seconds(seconds)));
+  const std::chrono::sys_seconds whole{std::chrono::seconds(seconds)};
+  const std::chrono::sys_days day = std::chrono::floor<std::chrono::days>(whole);
+  const std::chrono::year_month_day date(day);
+  const std::chrono::hh_mm_ss<std::chrono::seconds> time(whole - day);
+  std::array<char, 32> text{};
+  std::snprintf(text.data(), text.size(), "%04d-%02u-%02uT%02d:%02d:%02d",
+                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()));
+  std::string out = text.data();
   if (fraction != 0) {
     std::string digits = std::to_string(fraction);
     digits.insert(0, 9 - digits.size(), '0');

@@ -1,29 +1,32 @@
 // CronSchedule: the time zone and the search for the next fire time. Parsing is in cron_parse.cc.
 //
-// The search walks the zone's UTC offset periods (date::sys_info) forward from `after`. Inside
-// one period local time is UTC plus a constant offset, so the next fire time in it is the first
-// matching local wall time in the period's local range, found by walking calendar days and then
-// the hour/minute/second masks. A wall time skipped by a jump is in no period's local range, so
-// a wildcard expression never fires there; a repeated one is in two, so it fires in both. A
-// fixed-time expression instead fires at the start of a period whose jump skipped a matching wall
-// time, and ignores the wall times a period repeats from the previous one.
+// The search walks the zone's periods of constant UTC offset forward from `after`, as Abseil
+// reports them (time_zone.h: the zone file's transitions, then its POSIX TZ rule for later
+// years). Inside one period local time is UTC plus a constant offset, so the next fire time in
+// it is the first matching local wall time in the period's local range, found by walking
+// calendar days and then the hour/minute/second masks. A wall time skipped by a jump is in no
+// period's local range, so a wildcard expression never fires there; a repeated one is in two,
+// so it fires in both. A fixed-time expression instead fires at the start of a period whose jump
+// skipped a matching wall time, and ignores the wall times a period repeats from the previous
+// one.
 #include "taskly/cron.h"
 
-#include <date/tz.h>
+#include <absl/time/civil_time.h>
+#include <absl/time/time.h>
 
 #include <algorithm>
 #include <bit>
 #include <chrono>
-#include <exception>
 #include <utility>
 
 #include "time/cron_parse.h"
+#include "time/time_zone.h"
 
 namespace taskly {
 
 struct CronSchedule::Impl {
   CronFields fields;
-  const date::time_zone* zone = nullptr;
+  absl::TimeZone zone;
   std::string expression;
   std::string time_zone;
 };
@@ -32,8 +35,11 @@ namespace {
 
 using std::chrono::days;
 using std::chrono::hours;
+using std::chrono::local_days;
+using std::chrono::local_seconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
+using std::chrono::sys_seconds;
 
 // How far past `after` next() looks. The longest wait between fire times of any expression
 // Parse accepts is 40 years (February 29 on a given weekday, across a non-leap century year
@@ -51,7 +57,8 @@ int NextBit(uint64_t mask, int from) {
 bool HasBit(uint64_t mask, unsigned bit) { return ((mask >> bit) & 1) != 0; }
 
 // cron(8): if either day field begins with `*` a day must match both, otherwise either.
-bool DayMatches(const CronFields& f, const date::year_month_day& ymd, date::weekday wd) {
+bool DayMatches(const CronFields& f, const std::chrono::year_month_day& ymd,
+                std::chrono::weekday wd) {
   const bool dom = HasBit(f.days_of_month, static_cast<unsigned>(ymd.day()));
   const bool dow = HasBit(f.days_of_week, wd.c_encoding());
   return (f.dom_star || f.dow_star) ? (dom && dow) : (dom || dow);
@@ -72,20 +79,20 @@ std::optional<seconds> FirstTimeOfDay(const CronFields& f, seconds from) {
 }
 
 // The first matching local wall time in [from, until), or nullopt.
-std::optional<date::local_seconds> FirstMatch(const CronFields& f, date::local_seconds from,
-                                              date::local_seconds until) {
-  date::local_days day = std::chrono::floor<days>(from);
+std::optional<local_seconds> FirstMatch(const CronFields& f, local_seconds from,
+                                        local_seconds until) {
+  local_days day = std::chrono::floor<days>(from);
   seconds time_of_day = from - day;
   while (day < until) {
-    const date::year_month_day ymd(day);
+    const std::chrono::year_month_day ymd(day);
     if (!HasBit(f.months, static_cast<unsigned>(ymd.month()))) {
-      day = date::local_days{(ymd.year() / ymd.month() + date::months{1}) / 1};
+      day = local_days{(ymd.year() / ymd.month() + std::chrono::months{1}) / 1};
       time_of_day = seconds{0};
       continue;
     }
-    if (DayMatches(f, ymd, date::weekday(day))) {
+    if (DayMatches(f, ymd, std::chrono::weekday(day))) {
       if (std::optional<seconds> t = FirstTimeOfDay(f, time_of_day)) {
-        const date::local_seconds match = day + *t;
+        const local_seconds match = day + *t;
         if (match < until) return match;
         return std::nullopt;
       }
@@ -96,35 +103,84 @@ std::optional<date::local_seconds> FirstMatch(const CronFields& f, date::local_s
   return std::nullopt;
 }
 
-date::local_seconds ToLocal(date::sys_seconds t, seconds offset) {
-  return date::local_seconds{t.time_since_epoch() + offset};
+local_seconds ToLocal(sys_seconds t, seconds offset) {
+  return local_seconds{t.time_since_epoch() + offset};
+}
+
+// A span [begin, end) of constant UTC offset, and the offset just before it. With no
+// transition before it (or after it), begin (end) is the earliest (latest) sys_seconds, and
+// `before` equals `offset`.
+struct Period {
+  sys_seconds begin;
+  sys_seconds end;
+  seconds offset;
+  seconds before;
+};
+
+absl::Time ToAbsl(sys_seconds t) { return absl::FromUnixSeconds(t.time_since_epoch().count()); }
+
+// A civil time read as if it were UTC, in seconds since the epoch.
+seconds SinceEpoch(const absl::CivilSecond& cs) {
+  return seconds{cs - absl::CivilSecond(1970, 1, 1, 0, 0, 0)};
+}
+
+// The end of the period that starts at `begin` or contains it, whose offset is `offset`: the
+// next transition after `begin`. A transition's `from` is the wall time at its instant under
+// the offset it leaves.
+sys_seconds PeriodEnd(const absl::TimeZone& zone, sys_seconds begin, seconds offset) {
+  absl::TimeZone::CivilTransition next;
+  if (!zone.NextTransition(ToAbsl(begin), &next)) return sys_seconds::max();
+  return sys_seconds{SinceEpoch(next.from) - offset};
+}
+
+// The period containing `t`. Its begin and `before` are looked up only `with_begin` (only the
+// fixed-time rules use them); otherwise they are left as if no transition came before.
+Period PeriodAt(const absl::TimeZone& zone, sys_seconds t, bool with_begin) {
+  const seconds offset{zone.At(ToAbsl(t)).offset};
+  Period p{sys_seconds::min(), PeriodEnd(zone, t, offset), offset, offset};
+  // The last transition at or before t; its `to` is the wall time at its instant under the
+  // offset it enters.
+  absl::TimeZone::CivilTransition last;
+  if (with_begin && zone.PrevTransition(ToAbsl(t) + absl::Seconds(1), &last)) {
+    p.begin = sys_seconds{SinceEpoch(last.to) - offset};
+    p.before = offset - seconds{last.to - last.from};
+  }
+  return p;
+}
+
+// The period that starts where `p` ends.
+Period NextPeriod(const absl::TimeZone& zone, const Period& p) {
+  const seconds offset{zone.At(ToAbsl(p.end)).offset};
+  return Period{p.end, PeriodEnd(zone, p.end, offset), offset, p.offset};
 }
 
 // The first fire instant in [lo, limit), walking one UTC offset period at a time.
-std::optional<date::sys_seconds> NextFire(const CronFields& f, const date::time_zone& zone,
-                                          date::sys_seconds lo, date::sys_seconds limit) {
-  for (date::sys_seconds cur = lo; cur < limit;) {
-    const date::sys_info period = zone.get_info(cur);
-    const date::sys_seconds end = std::min(period.end, limit);
-    const seconds offset = period.offset;
-    date::local_seconds from = ToLocal(cur, offset);
+std::optional<sys_seconds> NextFire(const CronFields& f, const absl::TimeZone& zone, sys_seconds lo,
+                                    sys_seconds limit) {
+  Period period = PeriodAt(zone, lo, !f.wildcard);
+  for (sys_seconds cur = lo;;) {
+    const sys_seconds end = std::min(period.end, limit);
+    local_seconds from = ToLocal(cur, period.offset);
     if (!f.wildcard) {
-      const seconds before = zone.get_info(period.begin - seconds{1}).offset;
       // Spring forward: the wall times [begin+before, begin+offset) were skipped; if one of them
       // matches, fire once at the jump, unless the jump is before lo (then cur > begin).
-      if (period.begin == cur && before < offset &&
-          FirstMatch(f, ToLocal(period.begin, before), ToLocal(period.begin, offset))) {
+      if (period.begin == cur && period.before < period.offset &&
+          FirstMatch(f, ToLocal(period.begin, period.before),
+                     ToLocal(period.begin, period.offset))) {
         return period.begin;
       }
       // Fall back: wall times before begin+before were already shown by the previous period.
-      from = std::max(from, ToLocal(period.begin, before));
+      if (period.before > period.offset) {
+        from = std::max(from, ToLocal(period.begin, period.before));
+      }
     }
-    if (std::optional<date::local_seconds> match = FirstMatch(f, from, ToLocal(end, offset))) {
-      return date::sys_seconds{match->time_since_epoch() - offset};
+    if (std::optional<local_seconds> match = FirstMatch(f, from, ToLocal(end, period.offset))) {
+      return sys_seconds{match->time_since_epoch() - period.offset};
     }
+    if (end >= limit) return std::nullopt;
     cur = end;
+    period = NextPeriod(zone, period);
   }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -132,15 +188,11 @@ std::optional<date::sys_seconds> NextFire(const CronFields& f, const date::time_
 Result<CronSchedule> CronSchedule::Parse(std::string_view expr, std::string_view tz) {
   Result<CronFields> fields = ParseCronFields(expr);
   if (!fields.ok()) return fields.status();
-  const date::time_zone* zone = nullptr;
-  try {
-    zone = date::locate_zone(tz);
-  } catch (const std::exception& e) {  // unknown name, or no tz database on this machine
-    return InvalidArgument("tz", "unknown time zone \"" + std::string(tz) + "\": " + e.what());
-  }
+  Result<absl::TimeZone> zone = LoadTimeZone(tz);
+  if (!zone.ok()) return zone.status();
   auto impl = std::make_shared<Impl>();
   impl->fields = *fields;
-  impl->zone = zone;
+  impl->zone = *zone;
   impl->expression = std::string(expr);
   impl->time_zone = std::string(tz);
   return CronSchedule(std::move(impl));
@@ -148,10 +200,10 @@ Result<CronSchedule> CronSchedule::Parse(std::string_view expr, std::string_view
 
 std::optional<TimePoint> CronSchedule::next(TimePoint after) const {
   // Fire times are whole seconds, so the first one strictly after `after` is at or after lo.
-  const date::sys_seconds lo = std::chrono::floor<seconds>(after) + seconds{1};
-  const date::sys_seconds latest = std::chrono::floor<seconds>(TimePoint::max());
-  const date::sys_seconds limit = lo < latest - kSearchHorizon ? lo + kSearchHorizon : latest;
-  std::optional<date::sys_seconds> fire = NextFire(impl_->fields, *impl_->zone, lo, limit);
+  const sys_seconds lo = std::chrono::floor<seconds>(after) + seconds{1};
+  const sys_seconds latest = std::chrono::floor<seconds>(TimePoint::max());
+  const sys_seconds limit = lo < latest - kSearchHorizon ? lo + kSearchHorizon : latest;
+  std::optional<sys_seconds> fire = NextFire(impl_->fields, impl_->zone, lo, limit);
   if (!fire) return std::nullopt;
   return std::chrono::time_point_cast<Duration>(*fire);
 }

@@ -2,7 +2,6 @@
 // cron_dst_test.cc). next() is pure, so no clock is needed.
 #include "taskly/cron.h"
 
-#include <date/date.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -251,6 +250,23 @@ TEST(CronParseTest, UnknownTimeZoneNamesTz) {
   }
 }
 
+// A zone is named, never given as a path or in Abseil's own spellings, and the database's
+// posix/ and right/ copies and non-zones are not zones.
+TEST(CronParseTest, ZoneNamesOnly) {
+  for (const char* tz :
+       {"/usr/share/zoneinfo/UTC", "../zoneinfo/UTC", "./UTC", "Europe/../UTC", "Europe//Berlin",
+        "Europe/Berlin/", "file:UTC", "Fixed/UTC+01:00:00", "posix/Europe/Berlin", "posixrules",
+        "Factory", "Europe", "utc", "CET-1CEST,M3.5.0,M10.5.0/3"}) {
+    Result<CronSchedule> cron = CronSchedule::Parse("* * * * *", tz);
+    ASSERT_FALSE(cron.ok()) << tz;
+    EXPECT_EQ(cron.status().field(), "tz") << tz;
+  }
+  for (const char* tz : {"UTC", "Etc/UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires",
+                         "Etc/GMT-14", "EST5EDT"}) {
+    EXPECT_TRUE(CronSchedule::Parse("* * * * *", tz).ok()) << tz;
+  }
+}
+
 TEST(CronParseTest, KeepsExpressionAndZone) {
   Result<CronSchedule> cron = CronSchedule::Parse("@daily", "Europe/Berlin");
   ASSERT_TRUE(cron.ok());
@@ -307,13 +323,13 @@ TEST(CronNextEdgeTest, LimitsOfTimePoint) {
 // Brute force: for masks parsed from expressions, scanning every minute one by one must find
 // exactly the instants next() jumps to. Checks the day/hour/minute search against the simplest
 // possible search, over two months that include a month end and February.
-bool MatchesMinute(const CronFields& f, date::sys_seconds t) {
-  const auto day = std::chrono::floor<date::days>(t);
-  const date::year_month_day ymd(day);
-  const date::hh_mm_ss<seconds> hms(t - day);
+bool MatchesMinute(const CronFields& f, std::chrono::sys_seconds t) {
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd(day);
+  const std::chrono::hh_mm_ss<seconds> hms(t - day);
   auto has = [](uint64_t mask, unsigned bit) { return ((mask >> bit) & 1) != 0; };
   const bool dom = has(f.days_of_month, static_cast<unsigned>(ymd.day()));
-  const bool dow = has(f.days_of_week, date::weekday(day).c_encoding());
+  const bool dow = has(f.days_of_week, std::chrono::weekday(day).c_encoding());
   const bool day_ok = (f.dom_star || f.dow_star) ? dom && dow : dom || dow;
   return day_ok && has(f.months, static_cast<unsigned>(ymd.month())) &&
          has(f.hours, static_cast<unsigned>(hms.hours().count())) &&
@@ -330,7 +346,7 @@ TEST(CronNextBruteForceTest, AgreesWithMinuteByMinuteScan) {
     const CronFields fields = *ParseCronFields(expr);
     const CronSchedule cron = *CronSchedule::Parse(expr);
     std::optional<TimePoint> fire = cron.next(start);
-    for (date::sys_seconds t = std::chrono::floor<minutes>(start) + minutes{1}; t < end;
+    for (std::chrono::sys_seconds t = std::chrono::floor<minutes>(start) + minutes{1}; t < end;
          t += minutes{1}) {
       if (!MatchesMinute(fields, t)) continue;
       ASSERT_TRUE(fire.has_value()) << expr;

@@ -2,9 +2,8 @@
 // instants as ISO-8601 so failures read well.
 #pragma once
 
-#include <date/date.h>
-
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -14,14 +13,22 @@ namespace taskly::testutil {
 
 inline TimePoint Utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0) {
   using namespace std::chrono;
-  return date::sys_days{date::year{y} / date::month{mo} / date::day{d}} + hours{h} + minutes{mi} +
-         seconds{s};
+  return sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi} + seconds{s};
 }
 
 // "2026-01-01T00:00:00Z", with any sub-second part spelled out so it cannot hide.
 inline std::string Show(TimePoint t) {
-  const auto whole = std::chrono::floor<std::chrono::seconds>(t);
-  std::string s = date::format("%FT%TZ", whole);
+  using namespace std::chrono;
+  const auto whole = floor<seconds>(t);
+  const sys_days day = floor<days>(whole);
+  const year_month_day ymd(day);
+  const hh_mm_ss<seconds> hms(whole - day);
+  char text[32];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  std::string s = text;
   if (t != whole) s += "+" + std::to_string((t - whole).count()) + "ns";
   return s;
 }
