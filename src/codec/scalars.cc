@@ -163,11 +163,15 @@ Result<TimePoint> ParseTime(std::string_view text, std::string_view field) {
   std::istringstream in(normal);
   TimePoint t{};
   // GCC 12 at -O2 reports a false "may be used uninitialized" inside date::from_stream's fraction
-  // parsing once it is inlined here.
+  // parsing once it is inlined here. Clang has no such warning (and would warn about the name).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
   in >> date::parse("%FT%T%Ez", t);
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
   if (in.fail() || in.peek() != std::char_traits<char>::eof()) {
     return InvalidArgument(std::string(field),
                            quoted + " is not a valid date and time (day or hour out of range)");
