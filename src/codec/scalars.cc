@@ -150,12 +150,14 @@ Result<TimePoint> ParseTime(std::string_view text, std::string_view field) {
                                " is not an RFC 3339 time such as \"2026-03-08T02:30:00-05:00\" or "
                                "\"2026-03-08T07:30:00.250Z\"");
   }
-  const int year = std::stoi(std::string(text.substr(0, 4)));
-  if (year < kMinYear || year > kMaxYear) {
+  auto out_of_range = [&] {
     return InvalidArgument(std::string(field), quoted + " is out of range (years " +
                                                    std::to_string(kMinYear) + " to " +
-                                                   std::to_string(kMaxYear) + ")");
-  }
+                                                   std::to_string(kMaxYear) + " in UTC)");
+  };
+  // The written year first: within it, no offset can take the instant out of TimePoint's range.
+  const int year = std::stoi(std::string(text.substr(0, 4)));
+  if (year < kMinYear || year > kMaxYear) return out_of_range();
   // date::parse wants an upper-case T and a numeric offset.
   std::string normal(text);
   normal[10] = 'T';
@@ -176,6 +178,9 @@ Result<TimePoint> ParseTime(std::string_view text, std::string_view field) {
     return InvalidArgument(std::string(field),
                            quoted + " is not a valid date and time (day or hour out of range)");
   }
+  // Then the year in UTC, which FormatTime writes: an offset can move 2261-12-31 into 2262.
+  const date::year utc_year = date::year_month_day(std::chrono::floor<date::days>(t)).year();
+  if (utc_year < date::year(kMinYear) || utc_year > date::year(kMaxYear)) return out_of_range();
   return t;
 }
 

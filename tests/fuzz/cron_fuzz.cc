@@ -184,11 +184,12 @@ std::optional<uint64_t> RefField(std::string_view text, const FieldRule& rule) {
     std::string_view range = item.substr(0, slash);
     if (slash != std::string_view::npos) {
       std::string_view step_text = item.substr(slash + 1);
-      if (step_text.empty() || step_text.size() > 4) return std::nullopt;
+      if (step_text.empty()) return std::nullopt;
       step = 0;
       for (char c : step_text) {
         if (c < '0' || c > '9') return std::nullopt;
         step = step * 10 + (c - '0');
+        if (step > 1000) return std::nullopt;
       }
       if (step < 1) return std::nullopt;
     }
