@@ -191,7 +191,7 @@ void WriteRows(sqlite::Database& db, std::string_view text) {
     std::vector<std::string_view> columns = Split(line.substr(1), '|');
     columns.erase(columns.begin());   // before the first '|'
     std::vector<std::string> values;  // bound without a copy: kept until run()
-    values.reserve(columns.size());
+    values.reserve(static_cast<size_t>(table->columns));
     for (int i = 0; i < table->columns; ++i) {
       const std::string_view c = i < static_cast<int>(columns.size()) ? columns[i] : "";
       values.push_back(c.empty() ? "" : Unescape(c.substr(1)));
