@@ -20,8 +20,9 @@
 //             units first, zero parts left out: 5400s is "1h30m"; "0s" for zero).
 //   time      an RFC 3339 instant with a "Z" or numeric offset ("2026-11-29T09:00:00+01:00"),
 //             fractional seconds up to nanoseconds ("T" and "Z" may be lower case), years 1678
-//             to 2261 (what int64 nanoseconds since 1970 can hold). Formatted in UTC with "Z" and
-//             a fraction only when it is not zero (up to 9 digits, trailing zeros dropped).
+//             to 2261 both as written and in UTC (what int64 nanoseconds since 1970 can hold).
+//             Formatted in UTC with "Z" and a fraction only when it is not zero (up to 9 digits,
+//             trailing zeros dropped).
 //   bytes     payload, result and checkpoint are byte strings. A payload (and a result) is
 //             written as the JSON value it holds when it is exactly the compact JSON text of a
 //             value (what parsing a value produces) other than null (a null member reads as

@@ -156,12 +156,14 @@ Result<TimePoint> ParseTime(std::string_view text, std::string_view field) {
                                " is not an RFC 3339 time such as \"2026-03-08T02:30:00-05:00\" or "
                                "\"2026-03-08T07:30:00.250Z\"");
   }
-  const int year = std::stoi(std::string(text.substr(0, 4)));
-  if (year < kMinYear || year > kMaxYear) {
+  auto out_of_range = [&] {
     return InvalidArgument(std::string(field), quoted + " is out of range (years " +
                                                    std::to_string(kMinYear) + " to " +
-                                                   std::to_string(kMaxYear) + ")");
-  }
+                                                   std::to_string(kMaxYear) + " in UTC)");
+  };
+  // The written year first: within it, no offset can take the instant out of TimePoint's range.
+  const int year = std::stoi(std::string(text.substr(0, 4)));
+  if (year < kMinYear || year > kMaxYear) return out_of_range();
   // "YYYY-MM-DDTHH:MM:SS", then an optional fraction, then "Z" or "+HH:MM".
   const std::chrono::year_month_day date{
       std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(Digits(text, 5, 2))},
@@ -188,8 +190,14 @@ Result<TimePoint> ParseTime(std::string_view text, std::string_view field) {
              std::chrono::minutes(Digits(text, pos + 4, 2));
     if (text[pos] == '-') offset = -offset;
   }
-  return TimePoint(std::chrono::sys_days(date)) + std::chrono::hours(hour) +
-         std::chrono::minutes(minute) + std::chrono::seconds(second) + fraction - offset;
+  const TimePoint t = TimePoint(std::chrono::sys_days(date)) + std::chrono::hours(hour) +
+                      std::chrono::minutes(minute) + std::chrono::seconds(second) + fraction -
+                      offset;
+  // Then the year in UTC, which FormatTime writes: an offset can move 2261-12-31 into 2262.
+  const int utc_year = static_cast<int>(
+      std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(t)).year());
+  if (utc_year < kMinYear || utc_year > kMaxYear) return out_of_range();
+  return t;
 }
 
 std::string FormatTime(TimePoint t) {

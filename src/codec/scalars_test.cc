@@ -155,8 +155,9 @@ TEST(ParseTime, AcceptsRfc3339WithOffsets) {
       {"1970-01-01T00:00:00Z", TimePoint{}},
       {"1969-12-31T23:59:59.75Z", TimePoint{} - milliseconds(250)},
       {"1678-01-01T00:00:00Z", Utc(1678, 1, 1)},
-      {"2261-12-31T23:59:59.999999999-23:59",
-       Utc(2261, 12, 31, 23, 59, 59) + nanoseconds(999999999) + hours(23) + minutes(59)},
+      {"1678-01-01T23:59:00+23:59", Utc(1678, 1, 1)},
+      {"2261-12-31T23:59:59.999999999Z", Utc(2261, 12, 31, 23, 59, 59) + nanoseconds(999999999)},
+      {"2261-12-31T23:59:59+12:00", Utc(2261, 12, 31, 11, 59, 59)},
   };
   for (const GoodTime& c : cases) {
     SCOPED_TRACE(c.text);
@@ -196,8 +197,12 @@ TEST(ParseTime, RefusesNonRfc3339NamingTheField) {
       {"2026-03-08T24:00:00Z", "not a valid date and time"},
       {"2026-03-08T23:60:00Z", "not a valid date and time"},
       {"2026-03-08T23:59:60Z", "not a valid date and time"},
-      {"1677-12-31T23:59:59Z", "out of range (years 1678 to 2261)"},
+      {"1677-12-31T23:59:59Z", "out of range (years 1678 to 2261 in UTC)"},
       {"2262-01-01T00:00:00Z", "out of range"},
+      // In range as written, not in UTC (FormatTime would write 2262 or 1677).
+      {"2261-12-31T23:59:59.999999999-23:59", "out of range (years 1678 to 2261 in UTC)"},
+      {"2261-12-31T23:30:00-00:30", "out of range"},
+      {"1678-01-01T00:00:00+00:01", "out of range"},
       {"9999-12-31T23:59:59Z", "out of range"},
   };
   for (const BadTime& c : cases) {
@@ -207,6 +212,19 @@ TEST(ParseTime, RefusesNonRfc3339NamingTheField) {
     EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(t.status().field(), "tasks[0].deadline");
     EXPECT_THAT(t.status().message(), HasSubstr(c.message_part));
+  }
+}
+
+// Whatever ParseTime accepts, FormatTime writes in a form ParseTime accepts again.
+TEST(ParseTime, EveryAcceptedTimeRoundTripsThroughFormat) {
+  for (const char* text : {"2261-12-31T23:59:59.999999999-00:01", "2261-12-31T12:00:00-12:00",
+                           "1678-01-01T00:00:00Z", "1678-01-01T12:00:00+12:00"}) {
+    SCOPED_TRACE(text);
+    Result<TimePoint> t = ParseTime(text, "deadline");
+    if (!t.ok()) continue;
+    Result<TimePoint> back = ParseTime(FormatTime(*t), "deadline");
+    ASSERT_TRUE(back.ok()) << FormatTime(*t) << ": " << back.status().ToString();
+    EXPECT_EQ(back->time_since_epoch().count(), t->time_since_epoch().count());
   }
 }
 

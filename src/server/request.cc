@@ -31,6 +31,9 @@ Result<Json> ParseJsonObject(const std::string& body) {
     size_t start = what.find("] ");
     if (start != std::string::npos) what.erase(0, start + 2);
     return InvalidArgument("body", "malformed JSON (byte " + std::to_string(e.byte) + "): " + what);
+  } catch (const Json::out_of_range&) {
+    // The parser's only other error: a number beyond a double's range, such as 1e999.
+    return InvalidArgument("body", "malformed JSON: a number is out of range");
   }
   if (!j.is_object()) return InvalidArgument("body", "must be a JSON object");
   return j;
