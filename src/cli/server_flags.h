@@ -25,6 +25,7 @@ struct ServerFlags {
   std::string grace = "30s";
   int64_t max_body = int64_t{1} << 20;
   int64_t max_payload = int64_t{256} << 10;
+  int64_t max_result = int64_t{1} << 20;  // largest stored task result (SchedulerOptions)
   int32_t http_threads = 8;
   bool allow_exec = false;
   std::vector<std::string> exec_allow;  // absolute paths; empty with --allow-exec: any
@@ -32,8 +33,9 @@ struct ServerFlags {
   int64_t keep = 100'000;       // retention: terminal tasks kept at most
   std::string keep_for = "7d";  // retention: terminal tasks deleted this long after finishing
   std::string log_level = "info";
-  std::string node_id;            // empty: DefaultNodeId()
-  std::string leader_ttl = "5s";  // leadership lease and node heartbeat lifetime
+  std::string node_id;                     // empty: DefaultNodeId()
+  std::string leader_ttl = "5s";           // leadership lease and node heartbeat lifetime
+  std::string min_schedule_period = "1s";  // shortest schedule period add_schedule accepts
 };
 
 void AddServerFlags(CLI::App& cmd, ServerFlags& flags);

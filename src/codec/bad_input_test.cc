@@ -248,7 +248,7 @@ TEST(BadInput, QueueConfig) {
       {R"({"concurrency": -1})", "concurrency", "must not be negative"},
       {R"({"concurrency": 1.5})", "concurrency", "no fraction"},
       {R"({"concurrency": 4294967296})", "concurrency", "from -2147483648 to 2147483647"},
-      {R"({"rate": -1})", "rate", "must be a finite number >= 0"},
+      {R"({"rate": -1})", "rate", "must be 0 (unlimited) or from 1e-09 to 1e+09 per second"},
       {R"({"rate": "fast"})", "rate", "must be a number"},
       {R"({"burst": -1})", "burst", "must not be negative"},
       {R"({"burst": "10"})", "burst", "must be an integer"},
