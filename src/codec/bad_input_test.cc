@@ -103,7 +103,7 @@ TEST(BadInput, TaskSpec) {
        "cannot be given with run_at"},
       {TaskWith(R"("delay": "soon")"), "delay", "is not a duration"},
       {TaskWith(R"("delay": "-1m")"), "delay", "must not be negative"},
-      {TaskWith(R"("delay": "106751d")"), "delay", "out of range"},
+      {TaskWith(R"("delay": "106751d")"), "delay", "must be at most 36500d"},
       // backoff.
       {TaskWith(R"("backoff": "fast")"), "backoff", "must be an object"},
       {TaskWith(R"("backoff": {"initial": "1s", "jitter": true})"), "backoff.jitter",
@@ -202,7 +202,7 @@ TEST(BadInput, ScheduleSpec) {
        "expected fire_once, skip or catch_up"},
       {EveryWith(R"("misfire": {"policy": 1})"), "misfire.policy", "must be a string"},
       {EveryWith(R"("misfire": {"policy": "catch_up", "max_catch_up": 0})"), "misfire.max_catch_up",
-       "must be at least 1"},
+       "must be from 1 to 1000"},
       {EveryWith(R"("misfire": {"max_catch_up": 1.5})"), "misfire.max_catch_up", "no fraction"},
       {EveryWith(R"("misfire": {"grace": "-1s"})"), "misfire.grace", "must not be negative"},
       {EveryWith(R"("overlap": "sometimes")"), "overlap", "expected allow, forbid or replace"},
