@@ -1,6 +1,8 @@
 // Values at the edges of their ranges: every duration and time field is range-checked, schedules
 // have a minimum period, and every JSON problem (numbers out of range, duplicate keys, payload
 // numbers that would not come back as sent) is a 400 naming the field, never a 500.
+#include <gmock/gmock.h>
+
 #include "server/api_test_util.h"
 
 namespace taskly::server {
@@ -125,7 +127,7 @@ TEST_F(ValuesTest, JsonNumberAndDuplicateKeyProblemsAre400NamingTheField) {
 
 TEST_F(ValuesTest, PayloadNumbersComeBackExactlyAsSent) {
   const std::string payload =
-      R"({"big":18446744073709551615,"neg":-9223372036854775808,"f":0.1,"tiny":1e-300})";
+      R"({"big":18446744073709551615,"f":0.1,"neg":-9223372036854775808,"tiny":1e-300})";
   const std::string id = Submit("x", {{"payload", Json::parse(payload)}});
   HttpResult r = Get("/v1/tasks/" + id);
   ASSERT_EQ(r.status, 200) << r.body;
