@@ -24,6 +24,14 @@ using Duration = std::chrono::nanoseconds;
 using TimePoint = std::chrono::time_point<std::chrono::system_clock, Duration>;
 using SteadyPoint = std::chrono::time_point<std::chrono::steady_clock, Duration>;
 
+// The range of the times and durations taskly accepts (ValidateTaskSpec, ValidateScheduleSpec,
+// ValidateQueueConfig and the scheduler's options check them): a duration is at most
+// kMaxDuration (36500 days, about 100 years), a time point is not before kMinTime (the Unix
+// epoch). Where the engine adds a duration to a time, the sum saturates at TimePoint::max()
+// instead of overflowing.
+inline constexpr Duration kMaxDuration = std::chrono::hours(24) * 36500;
+inline constexpr TimePoint kMinTime{};
+
 // Thread-safe: every method may be called from any thread.
 class Clock {
  public:

@@ -46,6 +46,13 @@ class CronSchedule {
 
   // True if the minute or hour field begins with `*` (see the DST rule above).
   bool wildcard() const;
+
+  // The expression's period: the smallest gap between two consecutive fire times its second,
+  // minute and hour fields allow, by the wall clock, taking any two consecutive days as
+  // possible. "*/10 * * * * *" is 10 s, "0 */15 * * *" 15 min, "0,59 0 * * * *" 59 s,
+  // "30 2 * * *" and "@monthly" 24 h. Two fires around a DST jump may come closer (a fixed-time
+  // expression fires skipped wall times at the instant of the jump).
+  Duration min_gap() const;
   const std::string& expression() const;
   const std::string& time_zone() const;
 

@@ -39,11 +39,18 @@ struct QueueConfig {
   // (zero disables aging), so low priorities cannot starve forever.
   Duration aging_step = Duration::zero();
   int32_t concurrency = 0;  // max active tasks of this queue; 0 = unlimited
-  double rate = 0;          // tasks started per second (token bucket); 0 = unlimited
+  double rate = 0;          // tasks started per second (token bucket); 0 = unlimited, else
+                            // from kMinRate to kMaxRate
   int32_t burst = 0;        // token bucket size; 0 = max(1, ceil(rate))
   int32_t weight = 1;       // for the weighted selector; >= 1
 };
 
+// The range of a limited rate: at least one task in about 32 years, at most one a nanosecond.
+inline constexpr double kMinRate = 1e-9;
+inline constexpr double kMaxRate = 1e9;
+
+// Checks the settings; InvalidArgument naming the first bad field. aging_step is checked by
+// ValidateDuration (task.h).
 Status ValidateQueueConfig(const QueueConfig& config);
 
 // The sort key of a ready task: smaller runs first. Two int64 components and the enqueue seq.

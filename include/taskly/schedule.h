@@ -40,9 +40,12 @@ Result<MisfirePolicy> ParseMisfirePolicy(std::string_view name, std::string_view
 std::string_view OverlapPolicyName(OverlapPolicy p);
 Result<OverlapPolicy> ParseOverlapPolicy(std::string_view name, std::string_view field = "overlap");
 
+// The most misfired ticks a catch_up schedule fires at once.
+inline constexpr int32_t kMaxCatchUp = 1000;
+
 struct Misfire {
   MisfirePolicy policy = MisfirePolicy::kFireOnce;
-  int32_t max_catch_up = 1;  // for kCatchUp: >= 1
+  int32_t max_catch_up = 1;  // for kCatchUp; 1 to kMaxCatchUp whatever the policy
   Duration grace = std::chrono::seconds(1);
 };
 
@@ -69,7 +72,10 @@ struct ScheduleSpec {
 };
 
 // Checks the spec, including the cron expression and time zone and the task template;
-// InvalidArgument naming the field ("cron.minute", "every", "task.queue") otherwise.
+// InvalidArgument naming the field ("cron.minute", "every", "task.queue") otherwise. Durations
+// (every, start_within, wcet, misfire.grace) must be within ValidateDuration's range, times
+// (once, anchor) within ValidateTime's. The scheduler's minimum period is checked by
+// Scheduler::add_schedule, which knows it.
 Status ValidateScheduleSpec(const ScheduleSpec& spec);
 
 // A snapshot of a schedule as the scheduler runs it.

@@ -127,6 +127,14 @@ struct SchedulerOptions {
   int32_t prefetch = 1;
   Duration lease = std::chrono::seconds(30);
   Duration maintenance_interval = std::chrono::seconds(1);
+  // The shortest period add_schedule accepts: an `every` below it, or a cron whose period
+  // (CronSchedule::min_gap()) is below it, is refused (InvalidArgument naming "every" or
+  // "cron"). Schedules read back from the store are not checked again.
+  Duration min_schedule_period = std::chrono::seconds(1);
+  // The largest result a task may store. A handler's Success with a longer result fails the
+  // attempt permanently (the task goes dead; retrying would produce it again), with the error
+  // "result is N bytes, more than the limit of M (max_result_bytes)".
+  size_t max_result_bytes = size_t{1} << 20;
   std::string worker_id;  // default: the node id with a coordinator, else "worker-<pid>"
   uint64_t seed = 0;      // retry jitter seed; 0 = random
 

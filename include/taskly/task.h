@@ -75,7 +75,15 @@ struct TaskSpec {
 // naming `field` otherwise.
 Status ValidateName(std::string_view name, std::string_view field);
 
-// Checks a spec's fields; InvalidArgument naming the first bad field.
+// Checks a duration field: from zero to kMaxDuration (clock.h). InvalidArgument naming `field`
+// otherwise ("must not be negative", "must be at most 36500d (about 100 years)").
+Status ValidateDuration(Duration d, std::string_view field);
+// Checks a time field: not before kMinTime (the Unix epoch). InvalidArgument naming `field`.
+Status ValidateTime(TimePoint t, std::string_view field);
+
+// Checks a spec's fields; InvalidArgument naming the first bad field. Durations (timeout,
+// backoff.initial, backoff.cap, unique_ttl, period) are checked by ValidateDuration, times
+// (deadline, run_at, tick_due) by ValidateTime.
 Status ValidateTaskSpec(const TaskSpec& spec);
 
 // A task as a store keeps it.

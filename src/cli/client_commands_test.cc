@@ -18,7 +18,9 @@ class ClientCommands : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    std::vector<std::string> args = {"--slots", "2", "--queues", "default,held,other"};
+    // The 100 ms schedule below is shorter than the default minimum period.
+    std::vector<std::string> args = {
+        "--slots", "2", "--queues", "default,held,other", "--min-schedule-period", "100ms"};
     for (const std::string& flag : ExecFlags()) args.push_back(flag);
     server_ = new Server(dir_->path(), args);
     ASSERT_TRUE(server_->Start());

@@ -4,6 +4,7 @@
 
 #include "codec/bounded_json.h"
 #include "codec/json_codec.h"
+#include "codec/strict_json.h"
 #include "taskly/task.h"
 
 namespace taskly::cli {
@@ -26,7 +27,7 @@ CLI::Validator PositiveDurationCheck() {
         Result<Duration> d = codec::ParseDuration(text, "");
         if (!d.ok()) return Message(d.status());
         if (*d <= Duration::zero()) return "must be a positive duration, not \"" + text + "\"";
-        return {};
+        return Message(ValidateDuration(*d, ""));
       },
       "DURATION", "positive duration");
 }
@@ -60,19 +61,19 @@ CLI::Validator KeyValueCheck() {
       "KEY=VALUE", "key=value");
 }
 
+codec::StrictJsonOptions PayloadJsonOptions() {
+  return {.field = "",
+          .max_depth = 64,
+          .exact_numbers = codec::StrictJsonOptions::ExactNumbers::kEverywhere};
+}
+
 CLI::Validator JsonCheck() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
-        if (!codec::JsonDepthWithin(text)) {
-          return "nests arrays and objects more than " + std::to_string(codec::kMaxJsonDepth) +
-                 " levels deep";
-        }
-        try {
-          [[maybe_unused]] const nlohmann::json parsed = nlohmann::json::parse(text);
-          return std::string();
-        } catch (const nlohmann::json::parse_error& e) {
-          return std::string("is not valid JSON: ") + e.what();
-        }
+        Result<codec::Json> parsed = codec::ParseStrictJson(text, PayloadJsonOptions());
+        if (parsed.ok()) return std::string();
+        const Status& s = parsed.status();
+        return s.field().empty() ? s.message() : s.field() + ": " + s.message();
       },
       "JSON", "json");
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "codec/strict_json.h"
 #include "taskly/clock.h"
 #include "taskly/status.h"
 
@@ -27,8 +28,10 @@ CLI::Validator TimeOrOffsetCheck();
 CLI::Validator NameCheck();
 // "KEY=VALUE" with a non-empty KEY.
 CLI::Validator KeyValueCheck();
-// A JSON text.
+// A JSON payload, parsed as the server parses one (codec::ParseStrictJson with
+// PayloadJsonOptions()): no duplicate keys, numbers that come back as written.
 CLI::Validator JsonCheck();
+codec::StrictJsonOptions PayloadJsonOptions();
 
 // The instant of a value TimeOrOffsetCheck accepted, relative to `now`.
 Result<TimePoint> ParseTimeOrOffset(const std::string& text, TimePoint now);

@@ -43,6 +43,7 @@ Expected<Handler> ExecHandlerFor(const ServerFlags& f) {
   policy.enabled = f.allow_exec;
   policy.allowlist = f.exec_allow.empty() ? std::vector<std::string>{"*"} : f.exec_allow;
   if (!f.exec_user.empty()) policy.run_as_user = f.exec_user;
+  policy.max_result_bytes = static_cast<size_t>(f.max_result);
   return MakeExecTaskHandler(policy);
 }
 
@@ -62,6 +63,8 @@ Expected<std::unique_ptr<Scheduler>> CreateNodeScheduler(const Commands& command
   options.coordinator = store.coordinator.get();
   options.lead = role == "server";
   options.leader_ttl = *codec::ParseDuration(f.leader_ttl, "");
+  options.min_schedule_period = *codec::ParseDuration(f.min_schedule_period, "");
+  options.max_result_bytes = static_cast<size_t>(f.max_result);
   options.node.id = f.node_id.empty() ? DefaultNodeId() : f.node_id;
   options.node.role = role;
   options.node.host = HostName();

@@ -139,7 +139,19 @@ void AddNodeFlags(CLI::App& cmd, ServerFlags& f, bool server) {
         ->envname("TASKLY_LEADER_TTL")
         ->check(PositiveDurationCheck())
         ->capture_default_str();
+    cmd.add_option("--min-schedule-period", f.min_schedule_period,
+                   "the shortest schedule period accepted (every, or a cron's smallest gap)")
+        ->envname("TASKLY_MIN_SCHEDULE_PERIOD")
+        ->check(PositiveDurationCheck())
+        ->capture_default_str();
   }
+  cmd.add_option("--max-result", f.max_result,
+                 "largest task result stored (bytes; KiB/MiB suffixes); command output is cut "
+                 "to fit, a larger result from another handler fails its task")
+      ->envname("TASKLY_MAX_RESULT")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30))
+      ->capture_default_str();
   AddExecFlags(cmd, f);
   cmd.add_option("--log-level", f.log_level, "trace|debug|info|warn|error|off")
       ->envname("TASKLY_LOG_LEVEL")

@@ -25,6 +25,7 @@ struct ServerFlags {
   std::string grace = "30s";
   int64_t max_body = int64_t{1} << 20;
   int64_t max_payload = int64_t{256} << 10;
+  int64_t max_result = int64_t{1} << 20;  // largest stored task result (SchedulerOptions)
   int32_t http_threads = 8;
   int32_t max_connections = 20'000;     // open API connections at most
   std::string request_timeout = "10s";  // a request's headers and body, from its first byte
@@ -35,9 +36,10 @@ struct ServerFlags {
   int64_t keep = 100'000;       // retention: terminal tasks kept at most
   std::string keep_for = "7d";  // retention: terminal tasks deleted this long after finishing
   std::string log_level = "info";
-  std::string node_id;            // empty: DefaultNodeId()
-  std::string leader_ttl = "5s";  // leadership lease and node heartbeat lifetime
-  bool init = false;              // a new, empty SQLite store even where one was kept before
+  std::string node_id;                     // empty: DefaultNodeId()
+  std::string leader_ttl = "5s";           // leadership lease and node heartbeat lifetime
+  std::string min_schedule_period = "1s";  // shortest schedule period add_schedule accepts
+  bool init = false;  // a new, empty SQLite store even where one was kept before
 };
 
 void AddServerFlags(CLI::App& cmd, ServerFlags& flags);

@@ -195,7 +195,8 @@ Expected<TaskSpec> BuildTaskSpec(const TaskFlags& f, const std::string& type,
   } else {
     spec.type = type;
     if (!f.payload.empty()) {
-      spec.payload = nlohmann::json::parse(f.payload).dump();  // checked by JsonCheck
+      // Checked by JsonCheck.
+      spec.payload = codec::ParseStrictJson(f.payload, PayloadJsonOptions())->dump();
     } else if (!f.payload_text.empty()) {
       spec.payload = f.payload_text;
     } else if (!f.payload_file.empty()) {

@@ -43,6 +43,7 @@ void ReadTaskSpec(FieldReader& r, SpecSource source, TimePoint now, TaskSpec* sp
     if (r.Has("run_at")) r.Fail("delay", "cannot be given with run_at");
     Duration delay{};
     r.ReadDuration("delay", &delay);
+    if (r.ok()) r.Record(ValidateDuration(delay, r.Path("delay")));
     if (r.ok()) {
       const int64_t limit = std::numeric_limits<int64_t>::max() - delay.count();
       if (now.time_since_epoch().count() > limit) {

@@ -1,6 +1,7 @@
 // taskly::Client: the HTTP API's submit and inspect semantics over a Store, with no server hop.
 #include "taskly/client.h"
 
+#include "core/saturating.h"
 #include "taskly/redis_store.h"
 
 namespace taskly {
@@ -47,9 +48,9 @@ Result<EnqueueResult> Client::enqueue(const TaskSpec& spec) {
 }
 
 Result<EnqueueResult> Client::enqueue_in(const TaskSpec& spec, Duration delay) {
-  if (delay < Duration::zero()) return InvalidArgument("delay", "must not be negative");
+  if (Status s = ValidateDuration(delay, "delay"); !s.ok()) return s;
   TaskSpec delayed = spec;
-  delayed.run_at = clock_.now() + delay;
+  delayed.run_at = SaturatingAdd(clock_.now(), delay);
   return enqueue(delayed);
 }
 

@@ -110,6 +110,7 @@ class ClusterTest : public ::testing::Test {
     o.leader_ttl = ttl;
     o.lead = lead;
     o.maintenance_interval = 1s;
+    o.min_schedule_period = 100ms;  // a test below ticks every 200 ms
     o.node.id = id;
     Result<std::unique_ptr<Scheduler>> s = Scheduler::Create(o);
     EXPECT_TRUE(s.ok()) << s.status().ToString();

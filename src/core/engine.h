@@ -205,6 +205,9 @@ struct Scheduler::Impl {
 
   // Loads the store's schedules (at creation; armed by start()).
   Status load_schedules();
+  // InvalidArgument ("every" or "cron") when the spec's period is below
+  // options.min_schedule_period.
+  Status check_period(const ScheduleSpec& spec) const;
 
   // cluster_node.cc. node_id and started_at are set before the first round and then fixed.
   std::string node_id;

@@ -4,7 +4,9 @@
 // the timer for the next due time. Due times come from the trigger (anchor + k*period for
 // `every`), never from the time a tick actually fired, so lateness never accumulates.
 
+#include "codec/json_codec.h"
 #include "core/engine.h"
+#include "core/saturating.h"
 
 namespace taskly {
 
@@ -113,7 +115,9 @@ Scheduler::Impl::TickResult Scheduler::Impl::fire_tick(ScheduleState& s, TimePoi
   spec.schedule_id = s.spec.id;
   spec.tick_due = due;
   spec.period = s.trigger.period();
-  if (s.spec.start_within > Duration::zero()) spec.deadline = due + s.spec.start_within;
+  if (s.spec.start_within > Duration::zero()) {
+    spec.deadline = SaturatingAdd(due, s.spec.start_within);
+  }
   Result<std::vector<EnqueueResult>> r =
       options.coordinator ? store->enqueue_as_leader({&spec, 1}, term) : store->enqueue({&spec, 1});
   if (!r.ok() && r.status().code() == StatusCode::kAborted && options.coordinator) {
@@ -130,6 +134,25 @@ Scheduler::Impl::TickResult Scheduler::Impl::fire_tick(ScheduleState& s, TimePoi
   counters.ticks_fired++;
   s.last_task = r->front().id;
   return TickResult::kHandled;
+}
+
+Status Scheduler::Impl::check_period(const ScheduleSpec& spec) const {
+  const Duration min = options.min_schedule_period;
+  const std::string limit =
+      "the scheduler's minimum schedule period, " + codec::FormatDuration(min);
+  if (spec.every > Duration::zero() && spec.every < min) {
+    return InvalidArgument("every", "must be at least " + limit);
+  }
+  if (!spec.cron.empty()) {
+    Result<CronSchedule> cron = CronSchedule::Parse(spec.cron, spec.tz);
+    if (!cron.ok()) return cron.status();
+    if (cron->min_gap() < min) {
+      return InvalidArgument(
+          "cron",
+          "fires as often as every " + codec::FormatDuration(cron->min_gap()) + ", below " + limit);
+    }
+  }
+  return Status();
 }
 
 ScheduleInfo Scheduler::Impl::info_of(const ScheduleState& s) {

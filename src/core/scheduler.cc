@@ -84,14 +84,28 @@ Result<std::unique_ptr<Scheduler>> Scheduler::Create(const SchedulerOptions& opt
   if (options.lease < std::chrono::milliseconds(3)) {
     return InvalidArgument("lease", "must be at least 3 ms");
   }
+  if (Status s = ValidateDuration(options.lease, "lease"); !s.ok()) return s;
   if (options.maintenance_interval <= Duration::zero()) {
     return InvalidArgument("maintenance_interval", "must be positive");
+  }
+  if (Status s = ValidateDuration(options.maintenance_interval, "maintenance_interval"); !s.ok()) {
+    return s;
+  }
+  if (options.max_result_bytes < 1) {
+    return InvalidArgument("max_result_bytes", "must be at least 1");
+  }
+  if (options.min_schedule_period <= Duration::zero()) {
+    return InvalidArgument("min_schedule_period", "must be positive");
+  }
+  if (Status s = ValidateDuration(options.min_schedule_period, "min_schedule_period"); !s.ok()) {
+    return s;
   }
   if (options.queues.empty()) return InvalidArgument("queues", "must name at least one queue");
   if (options.coordinator != nullptr) {
     if (options.leader_ttl < std::chrono::milliseconds(3)) {
       return InvalidArgument("leader_ttl", "must be at least 3 ms");
     }
+    if (Status s = ValidateDuration(options.leader_ttl, "leader_ttl"); !s.ok()) return s;
     if (!options.node.id.empty()) {
       if (Status s = ValidateName(options.node.id, "node.id"); !s.ok()) return s;
     }
@@ -176,6 +190,7 @@ Status Scheduler::add_schedule(const ScheduleSpec& given) {
   if (spec.every > Duration::zero() && !spec.anchor) spec.anchor = now;
   Result<Trigger> trigger = Trigger::Make(spec, now);
   if (!trigger.ok()) return trigger.status();
+  if (Status s = impl_->check_period(spec); !s.ok()) return s;
   std::lock_guard lock(impl_->schedules_mu);
   if (impl_->find_schedule(spec.id) != impl_->schedules.end()) {
     return Status(StatusCode::kAlreadyExists, "schedule " + spec.id + " already exists", "id");

@@ -47,28 +47,49 @@ Status ValidateName(std::string_view name, std::string_view field) {
                                                  "' is not 1-128 characters of [A-Za-z0-9_.:-]");
 }
 
+Status ValidateDuration(Duration d, std::string_view field) {
+  if (d < Duration::zero()) return InvalidArgument(std::string(field), "must not be negative");
+  if (d > kMaxDuration) {
+    return InvalidArgument(std::string(field), "must be at most 36500d (about 100 years)");
+  }
+  return Status();
+}
+
+Status ValidateTime(TimePoint t, std::string_view field) {
+  if (t < kMinTime) {
+    return InvalidArgument(std::string(field), "must not be before 1970-01-01T00:00:00Z");
+  }
+  return Status();
+}
+
 Status ValidateTaskSpec(const TaskSpec& spec) {
   // Names are checked as booleans first: a Status is only built for a bad one.
   if (!IsValidName(spec.type)) return ValidateName(spec.type, "type");
   if (!IsValidName(spec.queue)) return ValidateName(spec.queue, "queue");
-  if (spec.timeout < Duration::zero()) return InvalidArgument("timeout", "must not be negative");
-  if (spec.max_attempts < 1) return InvalidArgument("max_attempts", "must be at least 1");
-  if (spec.backoff.initial < Duration::zero()) {
-    return InvalidArgument("backoff.initial", "must not be negative");
+  if (spec.timeout < Duration::zero() || spec.timeout > kMaxDuration) {
+    return ValidateDuration(spec.timeout, "timeout");
   }
+  if (spec.max_attempts < 1) return InvalidArgument("max_attempts", "must be at least 1");
+  if (Status s = ValidateDuration(spec.backoff.initial, "backoff.initial"); !s.ok()) return s;
+  if (Status s = ValidateDuration(spec.backoff.cap, "backoff.cap"); !s.ok()) return s;
   if (spec.backoff.cap < spec.backoff.initial) {
     return InvalidArgument("backoff.cap", "must not be less than backoff.initial");
   }
   if (!(spec.backoff.multiplier >= 1.0 && spec.backoff.multiplier <= 1000.0)) {
     return InvalidArgument("backoff.multiplier", "must be between 1 and 1000");
   }
-  if (spec.unique_ttl < Duration::zero()) {
-    return InvalidArgument("unique_ttl", "must not be negative");
+  if (spec.unique_ttl < Duration::zero() || spec.unique_ttl > kMaxDuration) {
+    return ValidateDuration(spec.unique_ttl, "unique_ttl");
   }
   if (spec.unique_key.size() > 1024) {
     return InvalidArgument("unique_key", "must be at most 1024 bytes");
   }
-  if (spec.period < Duration::zero()) return InvalidArgument("period", "must not be negative");
+  if (spec.period < Duration::zero() || spec.period > kMaxDuration) {
+    return ValidateDuration(spec.period, "period");
+  }
+  if (spec.deadline && *spec.deadline < kMinTime) return ValidateTime(*spec.deadline, "deadline");
+  if (spec.run_at && *spec.run_at < kMinTime) return ValidateTime(*spec.run_at, "run_at");
+  if (spec.tick_due && *spec.tick_due < kMinTime) return ValidateTime(*spec.tick_due, "tick_due");
   if (spec.tick_due.has_value() && spec.schedule_id.empty()) {
     return InvalidArgument("schedule_id", "is required with tick_due");
   }

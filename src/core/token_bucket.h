@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/saturating.h"
 #include "taskly/clock.h"
 
 namespace taskly {
@@ -45,8 +46,9 @@ class TokenBucket {
     if (unlimited()) return now;
     refill(now);
     if (tokens_ >= 1.0) return now;
-    double seconds = (1.0 - tokens_) / rate_;
-    return now + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+    // A tiny rate makes this wait enormous: clamped, so the sum neither overflows nor wraps into
+    // the past (a wait in the past would make its caller spin).
+    return SaturatingAdd(now, ClampedSeconds((1.0 - tokens_) / rate_));
   }
 
  private:

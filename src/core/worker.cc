@@ -8,6 +8,7 @@
 #include "core/backoff.h"
 #include "core/engine.h"
 #include "core/equal_short.h"
+#include "core/saturating.h"
 
 namespace taskly {
 namespace {
@@ -212,7 +213,7 @@ TimePoint Scheduler::Impl::execute(WorkerSlot& slot, const Lease& lease, TimePoi
   std::optional<TimePoint> deadline = task.spec.deadline;
   TimerId timeout_timer = kNoTimer;
   if (task.spec.timeout > Duration::zero()) {
-    TimePoint due = start + task.spec.timeout;
+    TimePoint due = SaturatingAdd(start, task.spec.timeout);
     if (!deadline || due < *deadline) deadline = due;
     // The timeout is recorded at once, whatever the handler does next: the attempt fails under
     // its lease token, so the handler's late result will be refused by the store.
@@ -262,7 +263,7 @@ bool Scheduler::Impl::fail_attempt(const AttemptKey& key, std::string error, boo
   fo.permanent = permanent;
   if (!permanent && key.attempts < key.max_attempts) {
     std::lock_guard lock(rng_mu);
-    fo.retry_at = clock.now() + BackoffDelay(key.backoff, key.attempts, rng);
+    fo.retry_at = SaturatingAdd(clock.now(), BackoffDelay(key.backoff, key.attempts, rng));
   }
   Result<TaskState> state = store->fail(key.id, key.token, std::move(error), fo);
   if (!state.ok()) {
@@ -285,6 +286,14 @@ void Scheduler::Impl::settle(const Lease& lease, const Outcome& outcome, WorkerS
   const TaskId& id = lease.task.id;
   switch (outcome.kind()) {
     case Outcome::Kind::kSuccess: {
+      if (outcome.text().size() > options.max_result_bytes) {
+        (void)fail_attempt(KeyOf(lease),
+                           "result is " + std::to_string(outcome.text().size()) +
+                               " bytes, more than the limit of " +
+                               std::to_string(options.max_result_bytes) + " (max_result_bytes)",
+                           true);
+        return;
+      }
       if (batch) {
         if (slot.done.empty()) slot.oldest_done = now;
         slot.done.emplace_back(id, lease.token, outcome.text());

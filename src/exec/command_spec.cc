@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "exec/command.h"
+#include "taskly/task.h"
 
 namespace taskly::exec {
 namespace {
@@ -51,9 +52,9 @@ Status ValidateCommandSpec(const CommandSpec& spec) {
   if (!spec.cwd.empty() && (spec.cwd.front() != '/' || HasNul(spec.cwd))) {
     return InvalidArgument("cwd", "must be an absolute path without NUL bytes");
   }
-  if (spec.timeout < Duration::zero()) return InvalidArgument("timeout", "must not be negative");
-  if (spec.kill_grace < Duration::zero()) {
-    return InvalidArgument("kill_grace", "must not be negative");
+  if (Status s = ValidateDuration(spec.timeout, "timeout"); !s.ok()) return s;
+  if (spec.kill_grace < Duration::zero() || spec.kill_grace > kMaxDuration) {
+    return ValidateDuration(spec.kill_grace, "kill_grace");
   }
   for (Status s : {CheckLimit(spec.limits.cpu_seconds, "cpu_seconds"),
                    CheckLimit(spec.limits.address_space_bytes, "address_space_bytes"),

@@ -70,6 +70,13 @@ TEST(ValidateCommandSpecTest, NamesTheBadField) {
   spec = Valid();
   spec.kill_grace = -std::chrono::seconds(1);
   EXPECT_EQ(BadField(spec), "kill_grace");
+  // Beyond kMaxDuration a deadline computed from it could overflow.
+  spec = Valid();
+  spec.timeout = std::chrono::hours(24) * 100000;
+  EXPECT_EQ(BadField(spec), "timeout");
+  spec = Valid();
+  spec.kill_grace = Duration::max();
+  EXPECT_EQ(BadField(spec), "kill_grace");
 
   spec = Valid();
   spec.limits.cpu_seconds = 0;

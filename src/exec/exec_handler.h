@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "exec/command.h"
@@ -32,7 +33,15 @@ inline constexpr size_t kStderrTailBytes = 512;
 // not cancelled).
 std::string DescribeFailure(const CommandSpec& spec, const CommandResult& result);
 
-Outcome CommandOutcome(const CommandSpec& spec, const Result<CommandResult>& result);
+// On success the result is CommandResultToJson's text, at most `max_result_bytes` long: when the
+// captured output makes it longer (each control byte takes 6 bytes as a JSON escape), the end of
+// the longer stream is cut until it fits, and that stream is marked truncated.
+Outcome CommandOutcome(const CommandSpec& spec, const Result<CommandResult>& result,
+                       size_t max_result_bytes = size_t{1} << 20);
+
+// The JSON text of `result` in at most `max_bytes` (see CommandOutcome), or nullopt when even
+// without any output it does not fit.
+std::optional<std::string> FittedResultJson(CommandResult result, size_t max_bytes);
 
 // The handler for type "exec": parses the task's payload (CommandSpecFromJson, prefix
 // "payload"), checks it with CheckExecAllowed(policy), runs it as policy.run_as_user with the

@@ -176,3 +176,48 @@ TEST(MakeExecHandlerTest, RejectsABadPolicy) {
 
 }  // namespace
 }  // namespace taskly::exec
+
+namespace taskly::exec {
+namespace {
+
+TEST_F(ExecHandlerTest, ADuplicateKeyInThePayloadIsRefused) {
+  Outcome o = Handle(Policy(), R"({"argv": ["/bin/sh", "-c", "true"], "argv": ["/bin/false"]})");
+  EXPECT_EQ(o.kind(), Outcome::Kind::kPermanent);
+  EXPECT_THAT(o.text(), HasSubstr("payload.argv"));
+  EXPECT_THAT(o.text(), HasSubstr("duplicate key"));
+}
+
+TEST_F(ExecHandlerTest, ControlBytesAreCutSoTheResultFitsTheLimit) {
+  // 4 MiB of control bytes: 24 MiB once escaped in JSON, far over a 64 KiB result limit.
+  ExecPolicy policy = Policy();
+  policy.max_result_bytes = 64 << 10;
+  Outcome o = Handle(policy, R"({"argv": ["/bin/sh", "-c",
+      "head -c 4194304 /dev/zero; echo err >&2"], "output_cap": 8388608})");
+  ASSERT_EQ(o.kind(), Outcome::Kind::kSuccess) << o.text().substr(0, 200);
+  EXPECT_LE(o.text().size(), size_t{64} << 10);
+  EXPECT_GT(o.text().size(), size_t{60} << 10);  // cut to fit, not far below
+  const Json result = Json::parse(o.text());
+  EXPECT_EQ(result["stdout_truncated"], true);
+  EXPECT_EQ(result["stderr"], "err\n");
+  EXPECT_EQ(result["stderr_truncated"], false);
+}
+
+TEST(FittedResultJsonTest, CutsTheLongerStreamAndSaysSo) {
+  CommandResult r;
+  r.stdout_data = std::string(1000, '\x01');  // 6 bytes each in JSON
+  r.stderr_data = std::string(100, 'e');
+  std::optional<std::string> text = FittedResultJson(r, 1000);
+  ASSERT_TRUE(text.has_value());
+  EXPECT_LE(text->size(), 1000u);
+  const Json j = Json::parse(*text);
+  EXPECT_EQ(j["stdout_truncated"], true);
+  EXPECT_EQ(j["stderr"], std::string(100, 'e'));
+  // Small enough already: unchanged.
+  r.stdout_data = "ok";
+  EXPECT_EQ(FittedResultJson(r, 1000), CommandResultToJson(r).dump());
+  // Not even the fields fit.
+  EXPECT_FALSE(FittedResultJson(r, 10).has_value());
+}
+
+}  // namespace
+}  // namespace taskly::exec

@@ -33,6 +33,9 @@ struct ExecPolicy {
   std::vector<std::string> allowlist;
   // The user commands run as; required when the server runs as root.
   std::optional<std::string> run_as_user;
+  // The largest result a command task stores (the scheduler's max_result_bytes): captured
+  // output is cut so that the result's JSON fits.
+  size_t max_result_bytes = size_t{1} << 20;
 };
 
 // OK, or InvalidArgument naming the bad field: "allowlist[i]" (neither "*" nor an absolute

@@ -25,12 +25,10 @@ Result<OrderingPolicy> ParseOrderingPolicy(std::string_view name, std::string_vi
 }
 
 Status ValidateQueueConfig(const QueueConfig& c) {
-  if (c.aging_step < Duration::zero()) {
-    return InvalidArgument("aging_step", "must not be negative");
-  }
+  if (Status s = ValidateDuration(c.aging_step, "aging_step"); !s.ok()) return s;
   if (c.concurrency < 0) return InvalidArgument("concurrency", "must not be negative");
-  if (!(c.rate >= 0) || !std::isfinite(c.rate)) {
-    return InvalidArgument("rate", "must be a finite number >= 0");
+  if (!(c.rate == 0 || (c.rate >= kMinRate && c.rate <= kMaxRate))) {
+    return InvalidArgument("rate", "must be 0 (unlimited) or from 1e-09 to 1e+09 per second");
   }
   if (c.burst < 0) return InvalidArgument("burst", "must not be negative");
   if (c.weight < 1) return InvalidArgument("weight", "must be at least 1");

@@ -67,7 +67,10 @@ TEST_F(InspectApiTest, WorkersAndStats) {
 
 class AnalysisApiTest : public ApiTest {
  protected:
-  void SetUp() override { StartServer({}, {.slots = 1}); }
+  // The periods below are milliseconds: under the default minimum period.
+  void SetUp() override {
+    StartServer({}, {.slots = 1, .min_schedule_period = std::chrono::milliseconds(1)});
+  }
   void AddSchedule(const std::string& id, const std::string& every, const std::string& wcet) {
     Json spec = {{"id", id}, {"every", every}, {"task", {{"type", "t"}}}};
     if (!wcet.empty()) spec["wcet"] = wcet;

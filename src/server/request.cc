@@ -2,40 +2,20 @@
 
 #include <algorithm>
 
+#include "codec/strict_json.h"
+
 namespace taskly::server {
 
-namespace {
-
-// Deeper documents are refused: serializing or destroying JSON recurses once per level, so a
-// body of a million '[' would exhaust a serving thread's stack.
-constexpr int kMaxDepth = 64;
-
-struct TooDeep {};
-
-}  // namespace
-
 Result<Json> ParseJsonObject(const std::string& body) {
-  Json j;
-  try {
-    j = Json::parse(body, [](int depth, Json::parse_event_t, Json&) {
-      if (depth > kMaxDepth) throw TooDeep{};
-      return true;
-    });
-  } catch (const TooDeep&) {
-    return InvalidArgument("body",
-                           "nested more than " + std::to_string(kMaxDepth) + " levels deep");
-  } catch (const Json::parse_error& e) {
-    // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 9: ...";
-    // the bracketed id means nothing to a user of the API.
-    std::string what = e.what();
-    size_t start = what.find("] ");
-    if (start != std::string::npos) what.erase(0, start + 2);
-    return InvalidArgument("body", "malformed JSON (byte " + std::to_string(e.byte) + "): " + what);
-  } catch (const Json::out_of_range&) {
-    // The parser's only other error: a number beyond a double's range, such as 1e999.
-    return InvalidArgument("body", "malformed JSON: a number is out of range");
-  }
-  if (!j.is_object()) return InvalidArgument("body", "must be a JSON object");
+  // Deeper documents are refused: serializing or destroying JSON recurses once per level, so a
+  // body of a million '[' would exhaust a serving thread's stack. Numbers in a payload must come
+  // back exactly as sent: the payload is kept as the text written back from the parsed value.
+  Result<Json> j = codec::ParseStrictJson(
+      body, {.field = "body",
+             .max_depth = 64,
+             .exact_numbers = codec::StrictJsonOptions::ExactNumbers::kInPayloads});
+  if (!j.ok()) return j.status();
+  if (!j->is_object()) return InvalidArgument("body", "must be a JSON object");
   return j;
 }
 

@@ -14,10 +14,11 @@
 
 namespace taskly::server {
 
-// The body as a JSON object. Malformed JSON (an empty body included): field "body", the message
-// giving the parse error's position (or saying a number is out of range, such as 1e999); nesting
-// deeper than 64 levels: field "body"; any other JSON value: field "body", "must be a JSON
-// object".
+// The body as a JSON object, parsed by codec::ParseStrictJson. Malformed JSON (an empty body
+// included): field "body", the message giving the parse error's position; nesting deeper than 64
+// levels: field "body"; any other JSON value: field "body", "must be a JSON object". A duplicate
+// key, a number out of a double's range, or a number in a payload that would not be written back
+// as it was sent: InvalidArgument naming its path ("tasks[0].payload.n").
 Result<Json> ParseJsonObject(const std::string& body);
 
 // Refuses a parameter not in `known` ("unknown query parameter") and one given more than once.

@@ -209,6 +209,39 @@ std::optional<TimePoint> CronSchedule::next(TimePoint after) const {
 }
 
 bool CronSchedule::wildcard() const { return impl_->fields.wildcard; }
+
+namespace {
+
+// The smallest gap, in units of one step of a field, between two consecutive selected values of
+// `mask` (bits 0 to size-1), given that the same values repeat every `cycle` steps (the gap of
+// the next coarser field, in this field's steps): the gap within one cycle, or from the last
+// value of one cycle to the first of the next.
+int64_t SmallestGap(uint64_t mask, int size, int64_t cycle) {
+  int first = -1;
+  int previous = -1;
+  int64_t gap = cycle;
+  for (int v = 0; v < size; ++v) {
+    if (((mask >> v) & 1) == 0) continue;
+    if (first < 0) first = v;
+    if (previous >= 0) gap = std::min<int64_t>(gap, v - previous);
+    previous = v;
+  }
+  if (first >= 0) gap = std::min(gap, cycle - (previous - first));
+  return gap;
+}
+
+}  // namespace
+
+Duration CronSchedule::min_gap() const {
+  const CronFields& f = impl_->fields;
+  // Seconds between consecutive days are at least a day; hours, minutes and seconds within.
+  int64_t gap = 86'400;
+  gap = SmallestGap(f.hours, 24, gap / 3600) * 3600;
+  gap = SmallestGap(f.minutes, 60, gap / 60) * 60;
+  gap = SmallestGap(f.seconds, 60, gap);
+  return std::chrono::seconds(gap);
+}
+
 const std::string& CronSchedule::expression() const { return impl_->expression; }
 const std::string& CronSchedule::time_zone() const { return impl_->time_zone; }
 

@@ -358,3 +358,44 @@ TEST(CronNextBruteForceTest, AgreesWithMinuteByMinuteScan) {
 
 }  // namespace
 }  // namespace taskly
+
+namespace taskly {
+namespace {
+
+TEST(CronMinGapTest, IsTheSmallestWallClockGapBetweenFires) {
+  struct Case {
+    const char* expr;
+    Duration gap;
+  };
+  const Case cases[] = {
+      {"* * * * * *", std::chrono::seconds(1)},     {"*/10 * * * * *", std::chrono::seconds(10)},
+      {"0,59 0 * * * *", std::chrono::seconds(59)},  // 59 s within the minute, then an hour
+      {"50-55 * * * * *", std::chrono::seconds(1)}, {"0,30 * * * * *", std::chrono::seconds(30)},
+      {"* * * * *", std::chrono::minutes(1)},       {"*/15 * * * *", std::chrono::minutes(15)},
+      {"0,50 * * * *", std::chrono::minutes(10)},  // 50 -> next hour's 0
+      {"30 2 * * *", std::chrono::hours(24)},       {"0 9,17 * * *", std::chrono::hours(8)},
+      {"@hourly", std::chrono::hours(1)},           {"@monthly", std::chrono::hours(24)},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.expr);
+    Result<CronSchedule> cron = CronSchedule::Parse(c.expr);
+    ASSERT_TRUE(cron.ok()) << cron.status().ToString();
+    EXPECT_EQ(cron->min_gap(), c.gap);
+  }
+  // Every gap between consecutive fires over two days is at least min_gap, and one equals it.
+  for (const char* expr : {"0,59 0 * * * *", "0,50 * * * *", "0 9,17 * * *", "7,8 */3 * * *"}) {
+    SCOPED_TRACE(expr);
+    CronSchedule cron = *CronSchedule::Parse(expr);
+    Duration smallest = Duration::max();
+    TimePoint t = *cron.next(Utc(2026, 1, 1));
+    while (t < Utc(2026, 1, 3)) {
+      TimePoint next = *cron.next(t);
+      smallest = std::min(smallest, next - t);
+      t = next;
+    }
+    EXPECT_EQ(smallest, cron.min_gap());
+  }
+}
+
+}  // namespace
+}  // namespace taskly

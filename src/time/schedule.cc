@@ -47,22 +47,27 @@ Status ValidateScheduleSpec(const ScheduleSpec& spec) {
     return InvalidArgument("schedule", "exactly one of once, every or cron must be given");
   }
   if (spec.every < Duration::zero()) return InvalidArgument("every", "must be positive");
+  if (Status s = ValidateDuration(spec.every, "every"); !s.ok()) return s;
+  if (spec.once) {
+    if (Status s = ValidateTime(*spec.once, "once"); !s.ok()) return s;
+  }
+  if (spec.anchor) {
+    if (Status s = ValidateTime(*spec.anchor, "anchor"); !s.ok()) return s;
+  }
   if (spec.anchor && spec.every == Duration::zero()) {
     return InvalidArgument("anchor", "only applies to an `every` schedule");
   }
   if (!spec.cron.empty()) {
     if (Status s = CronSchedule::Parse(spec.cron, spec.tz).status(); !s.ok()) return s;
   }
-  if (spec.misfire.policy == MisfirePolicy::kCatchUp && spec.misfire.max_catch_up < 1) {
-    return InvalidArgument("misfire.max_catch_up", "must be at least 1");
+  // Checked whatever the policy, so that a spec never holds a value its documentation refuses.
+  if (spec.misfire.max_catch_up < 1 || spec.misfire.max_catch_up > kMaxCatchUp) {
+    return InvalidArgument("misfire.max_catch_up",
+                           "must be from 1 to " + std::to_string(kMaxCatchUp));
   }
-  if (spec.wcet < Duration::zero()) return InvalidArgument("wcet", "must not be negative");
-  if (spec.start_within < Duration::zero()) {
-    return InvalidArgument("start_within", "must not be negative");
-  }
-  if (spec.misfire.grace < Duration::zero()) {
-    return InvalidArgument("misfire.grace", "must not be negative");
-  }
+  if (Status s = ValidateDuration(spec.wcet, "wcet"); !s.ok()) return s;
+  if (Status s = ValidateDuration(spec.start_within, "start_within"); !s.ok()) return s;
+  if (Status s = ValidateDuration(spec.misfire.grace, "misfire.grace"); !s.ok()) return s;
   if (Status s = ValidateTaskSpec(spec.task); !s.ok()) {
     return InvalidArgument("task." + s.field(), s.message());
   }

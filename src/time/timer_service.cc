@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/saturating.h"
 #include "taskly/timer.h"
 
 namespace taskly {
@@ -39,23 +40,6 @@ constexpr std::uint32_t kLastFreeGeneration = std::numeric_limits<std::uint32_t>
 
 TimerId MakeId(std::uint32_t slot, std::uint32_t generation) {
   return (TimerId{generation} << 32) | slot;
-}
-
-// a - b and t + d, saturated instead of overflowing (a timer may be due at TimePoint::min()).
-Duration SaturatingSub(TimePoint a, TimePoint b) {
-  Duration::rep r = 0;
-  if (__builtin_sub_overflow(a.time_since_epoch().count(), b.time_since_epoch().count(), &r)) {
-    return a > b ? Duration::max() : Duration::min();
-  }
-  return Duration(r);
-}
-
-TimePoint SaturatingAdd(TimePoint t, Duration d) {
-  Duration::rep r = 0;
-  if (__builtin_add_overflow(t.time_since_epoch().count(), d.count(), &r)) {
-    return d > Duration::zero() ? TimePoint::max() : TimePoint::min();
-  }
-  return TimePoint(Duration(r));
 }
 
 }  // namespace

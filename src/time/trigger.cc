@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/saturating.h"
+
 namespace taskly {
 
 Result<Trigger> Trigger::Make(const ScheduleSpec& spec, TimePoint added) {
@@ -28,10 +30,14 @@ std::optional<TimePoint> Trigger::next_after(TimePoint t) const {
   if (once_) return t < *once_ ? once_ : std::nullopt;
   if (cron_) return cron_->next(t);
   // Fixed rate: the k-th tick (k >= 1) is at anchor + k*period, computed from k, never by
-  // adding a period to the previous fire, so lateness cannot accumulate.
-  if (t < anchor_ + every_) return anchor_ + every_;
-  int64_t k = (t - anchor_) / every_ + 1;
-  return anchor_ + k * every_;
+  // adding a period to the previous fire, so lateness cannot accumulate. A tick beyond
+  // TimePoint's range does not exist.
+  std::optional<TimePoint> first = CheckedAdd(anchor_, every_);
+  if (!first || t < *first) return first;
+  int64_t k = SaturatingSub(t, anchor_) / every_ + 1;
+  Duration::rep offset = 0;
+  if (__builtin_mul_overflow(k, every_.count(), &offset)) return std::nullopt;
+  return CheckedAdd(anchor_, Duration(offset));
 }
 
 Trigger::Window Trigger::window(TimePoint after, TimePoint upto, size_t keep,

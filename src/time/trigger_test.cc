@@ -146,3 +146,42 @@ TEST(ScheduleSpecTest, ValidationNamesTheField) {
 
 }  // namespace
 }  // namespace taskly
+
+namespace taskly {
+namespace {
+
+TEST(ScheduleSpecTest, DurationsAndTimesOutOfRangeAreRefused) {
+  ScheduleSpec s{.id = "s", .every = std::chrono::hours(24) * 90000};
+  s.task.type = "t";
+  EXPECT_EQ(ValidateScheduleSpec(s).field(), "every");
+  s.every = kMaxDuration;
+  EXPECT_TRUE(ValidateScheduleSpec(s).ok());
+  s.start_within = kMaxDuration + Duration(1);
+  EXPECT_EQ(ValidateScheduleSpec(s).field(), "start_within");
+  s.start_within = Duration::zero();
+  s.misfire.grace = Duration::max();
+  EXPECT_EQ(ValidateScheduleSpec(s).field(), "misfire.grace");
+  s.misfire.grace = seconds(1);
+  s.anchor = kMinTime - Duration(1);
+  EXPECT_EQ(ValidateScheduleSpec(s).field(), "anchor");
+  s.anchor.reset();
+  // Whatever the policy: a value the documentation refuses is never kept.
+  s.misfire.max_catch_up = 0;
+  EXPECT_EQ(ValidateScheduleSpec(s).field(), "misfire.max_catch_up");
+  s.misfire.max_catch_up = kMaxCatchUp + 1;
+  EXPECT_EQ(ValidateScheduleSpec(s).field(), "misfire.max_catch_up");
+}
+
+TEST(TriggerTest, ATickBeyondTheRangeOfTimeDoesNotExist) {
+  // Anchored late in TimePoint's range, the next tick would overflow: there is none, rather
+  // than one wrapped into the past.
+  const TimePoint late = TimePoint::max() - kMaxDuration / 2;
+  Trigger t = Every(kMaxDuration, late);
+  EXPECT_FALSE(t.next_after(late).has_value());
+  EXPECT_FALSE(t.next_after(kT0).has_value());
+  // The same far from the end: anchor + period.
+  EXPECT_EQ(Every(kMaxDuration, kT0).next_after(kT0), kT0 + kMaxDuration);
+}
+
+}  // namespace
+}  // namespace taskly

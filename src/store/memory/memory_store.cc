@@ -17,6 +17,7 @@
 #include <unordered_set>
 
 #include "core/equal_short.h"
+#include "core/saturating.h"
 #include "core/token_bucket.h"
 #include "store/memory/huge_page_array.h"
 #include "store/memory/lazy_queue.h"
@@ -417,7 +418,7 @@ std::optional<EnqueueResult> MemoryStore::duplicate_of(const TaskSpec& spec, Tim
     if (it != unique_.end()) {
       const Record& held = *it->second;  // has a unique key, so a Cold part
       bool live = held.cold->unique_ttl > Duration::zero()
-                      ? now < held.enqueued_at + held.cold->unique_ttl
+                      ? now < SaturatingAdd(held.enqueued_at, held.cold->unique_ttl)
                       : !IsTerminal(held.state);
       if (live) return EnqueueResult{TaskId(held.id_view()), false};
     }
@@ -673,7 +674,7 @@ size_t MemoryStore::claim_locked(const ClaimRequest& req, TimePoint now, std::ve
       r.claims++;
       r.started_at = now;
       r.worker = worker;
-      r.lease_expires = now + req.lease;
+      r.lease_expires = SaturatingAdd(now, req.lease);
       r.state = TaskState::kActive;
       index(r);
       // Built in place, or over a lease the caller had: a Task is large.
@@ -728,7 +729,7 @@ Result<TimePoint> MemoryStore::heartbeat(const TaskId& id, uint64_t token, Durat
   Result<Record*> r = find_lease(id, token);
   if (!r.ok()) return r.status();
   unindex(**r);
-  (*r)->lease_expires = clock_.now() + lease;
+  (*r)->lease_expires = SaturatingAdd(clock_.now(), lease);
   index(**r);
   return (*r)->lease_expires;
 }

@@ -6,6 +6,7 @@
 
 #include "codec/bounded_json.h"
 #include "codec/json_codec.h"
+#include "core/saturating.h"
 #include "store/redis/encoding.h"
 #include "store/redis/keys.h"
 
@@ -100,7 +101,7 @@ std::vector<std::string> EnqueueArgs(const std::string& prefix, TimePoint now,
     args.push_back(spec.run_at && *spec.run_at > now ? T8(*spec.run_at) : "");
     args.push_back(spec.unique_key);
     args.push_back(!spec.unique_key.empty() && spec.unique_ttl > Duration::zero()
-                       ? T8(now + spec.unique_ttl)
+                       ? T8(SaturatingAdd(now, spec.unique_ttl))
                        : "");
     args.push_back(spec.schedule_id);
     args.push_back(spec.tick_due ? T8(*spec.tick_due) : "");
@@ -220,7 +221,7 @@ Result<std::vector<Lease>> RedisStore::claim(const ClaimRequest& request) {
   std::vector<Lease> out;
   if (request.queues.empty()) return out;
   const TimePoint now = clock_.now();
-  const TimePoint expires = now + request.lease;
+  const TimePoint expires = SaturatingAdd(now, request.lease);
   std::vector<std::string> args = {request.worker, std::to_string(request.max_tasks), T8(expires)};
   args.insert(args.end(), request.queues.begin(), request.queues.end());
   Result<Reply> r = run(Script::kClaim, now, std::move(args));
@@ -263,8 +264,7 @@ void RedisStore::wait_for_work(const std::vector<std::string>& queues, TimePoint
   if (std::string seconds = StrAt(*r, 2); !seconds.empty()) {
     double s = 0;
     std::from_chars(seconds.data(), seconds.data() + seconds.size(), s);
-    wake = std::min(wake,
-                    now + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s)));
+    wake = std::min(wake, SaturatingAdd(now, ClampedSeconds(s)));
   }
   if (wake <= now) return;
   listener_->wait(seen, queues, wake, stop);
@@ -273,7 +273,7 @@ void RedisStore::wait_for_work(const std::vector<std::string>& queues, TimePoint
 Result<TimePoint> RedisStore::heartbeat(const TaskId& id, uint64_t token, Duration lease) {
   if (lease <= Duration::zero()) return InvalidArgument("lease", "must be positive");
   const TimePoint now = clock_.now();
-  const TimePoint expires = now + lease;
+  const TimePoint expires = SaturatingAdd(now, lease);
   Result<Reply> r = run(Script::kHeartbeat, now, {id, std::to_string(token), T8(expires)});
   if (!r.ok()) return r.status();
   if (Status s = LeaseStatus(r->integer, id); !s.ok()) return s;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/saturating.h"
+
 namespace taskly::sqlite {
 namespace {
 
@@ -27,8 +29,9 @@ std::optional<EnqueueResult> SqliteStore::duplicate_of(const TaskSpec& spec, Tim
   if (!spec.unique_key.empty()) {
     if (Entry* holder = index_.unique_holder(spec.unique_key)) {
       const Task& t = holder->task;
-      bool live = t.spec.unique_ttl > Duration::zero() ? now < t.enqueued_at + t.spec.unique_ttl
-                                                       : !IsTerminal(t.state);
+      bool live = t.spec.unique_ttl > Duration::zero()
+                      ? now < SaturatingAdd(t.enqueued_at, t.spec.unique_ttl)
+                      : !IsTerminal(t.state);
       if (live) return EnqueueResult{t.id, false};
     }
   }
@@ -134,7 +137,7 @@ Result<std::vector<Lease>> SqliteStore::claim(const ClaimRequest& req) {
           x.task.lease_token++;  // every claim of a task gets a larger token, also across restarts
           x.task.started_at = now;
           x.task.worker = req.worker;
-          x.lease_expires = now + req.lease;
+          x.lease_expires = SaturatingAdd(now, req.lease);
         });
         out.push_back(Lease{e.task, e.task.lease_token, e.lease_expires});
       }
@@ -169,7 +172,7 @@ Result<TimePoint> SqliteStore::heartbeat(const TaskId& id, uint64_t token, Durat
   if (Status s = health(); !s.ok()) return s;
   Result<Entry*> e = find_lease(id, token);
   if (!e.ok()) return e.status();
-  const TimePoint expires = clock_.now() + lease;
+  const TimePoint expires = SaturatingAdd(clock_.now(), lease);
   index_.update(**e, [&](Entry& x) { x.lease_expires = expires; });
   return expires;
 }
