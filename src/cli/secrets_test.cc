@@ -15,6 +15,7 @@
 namespace taskly::cli::testing {
 namespace {
 
+using taskly::testing::RedisServer;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -132,7 +133,7 @@ TEST(Secrets, TheRedisPasswordComesFromTheEnvironmentOrAFileNeverArgv) {
 
   WritePrivate(dir / "redis-pass", "redis-pass-0123\n");
   NodeProcess by_file("worker", "w2", dir.path(),
-                      {"--store", redis->url(), "--store-password-file", dir / "redis-pass"});
+                      {"--store", redis->url(), "--store-password-file", dir / "redis-pass"}, {});
   ASSERT_TRUE(by_file.Start());
 
   CliRun wrong = RunTaskly({"worker", "--store", redis->url()},

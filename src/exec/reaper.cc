@@ -46,6 +46,7 @@ struct ProcInfo {
   char state = '?';  // 'Z': a zombie
   pid_t ppid = 0;
   pid_t sid = 0;
+  unsigned long long start = 0;  // clock ticks after boot: with the pid, names one process
 };
 
 bool ParseInt(std::string_view text, pid_t& out) {
@@ -69,8 +70,13 @@ bool ReadProc(pid_t pid, ProcInfo& info) {
   if (close == nullptr) return false;
   int ppid = 0, pgrp = 0, sid = 0;
   char state = '?';
-  if (std::sscanf(close + 1, " %c %d %d %d", &state, &ppid, &pgrp, &sid) != 4) return false;
-  info = {pid, state, ppid, sid};
+  unsigned long long start = 0;
+  if (std::sscanf(close + 1,
+                  " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+                  &state, &ppid, &pgrp, &sid, &start) != 5) {
+    return false;
+  }
+  info = {pid, state, ppid, sid, start};
   return true;
 }
 
@@ -87,14 +93,14 @@ std::vector<ProcInfo> ListProcesses() {
   return out;
 }
 
-// SIGKILLs the process `seen` describes, unless its pid now names another process: the pidfd
-// pins the process, and the check after opening it shows it is still the one seen.
-void KillIfSame(const ProcInfo& seen) {
+// Sends `sig` to the process `seen` describes, unless its pid now names another process: the
+// pidfd pins the process, and the start time read after opening it shows it is the one seen.
+void SignalIfSame(const ProcInfo& seen, int sig) {
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, seen.pid, 0));
   if (pidfd < 0) return;
   ProcInfo now;
-  if (ReadProc(seen.pid, now) && now.ppid == seen.ppid && now.sid == seen.sid) {
-    ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+  if (ReadProc(seen.pid, now) && now.start == seen.start) {
+    ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0);
   }
   ::close(pidfd);
 }
@@ -110,6 +116,25 @@ bool DescendsFromSession(const ProcInfo& p, const std::unordered_map<pid_t, Proc
     parent = it->second.ppid;
   }
   return false;
+}
+
+struct Leftover {
+  ProcInfo info;
+  bool member;  // of the session; else a descendant of one that left it
+};
+
+// The processes of session `leader` but the leader, and their descendants, as /proc shows them.
+std::vector<Leftover> FindLeftovers(pid_t leader, pid_t self) {
+  const std::vector<ProcInfo> all = ListProcesses();
+  std::unordered_map<pid_t, ProcInfo> by_pid;
+  for (const ProcInfo& p : all) by_pid.emplace(p.pid, p);
+  std::vector<Leftover> out;
+  for (const ProcInfo& p : all) {
+    if (p.pid == leader) continue;
+    const bool member = p.sid == leader;
+    if (member || DescendsFromSession(p, by_pid, leader, self)) out.push_back({p, member});
+  }
+  return out;
 }
 
 // Reaps the zombie children of this process that no running command owns.
@@ -157,25 +182,37 @@ void BecomeSubreaper() {
 }
 
 int KillAndReapSession(pid_t leader) {
-  ::kill(-leader, SIGKILL);  // the group: the common case, in one call
   const pid_t self = ::getpid();
+  // Stopped first, killed after: a process killed before its children were found would hand
+  // them to this process (the subreaper) with no trace of where they came from. A stopped
+  // process can neither fork nor exit. Each one stopped is killed below even if, its parent
+  // gone, it can no longer be traced to the session.
+  std::vector<ProcInfo> stopped;
+  for (int round = 0; round < 10; ++round) {
+    bool more = false;
+    for (const Leftover& l : FindLeftovers(leader, self)) {
+      const char state = l.info.state;
+      if (state == 'Z' || state == 'X') continue;
+      stopped.push_back(l.info);
+      if (state == 'T' || state == 't') continue;
+      SignalIfSame(l.info, SIGSTOP);
+      more = true;
+    }
+    if (!more) break;
+  }
+  ::kill(-leader, SIGKILL);  // the group, the leader included: one call for the common case
+  for (const ProcInfo& p : stopped) SignalIfSame(p, SIGKILL);
   const SteadyClock::time_point give_up = SteadyClock::now() + kKillPatience;
   for (;;) {
-    const std::vector<ProcInfo> all = ListProcesses();
-    std::unordered_map<pid_t, ProcInfo> by_pid;
-    for (const ProcInfo& p : all) by_pid.emplace(p.pid, p);
     bool left = false;
     bool reaped = false;
-    for (const ProcInfo& p : all) {
-      if (p.pid == leader) continue;
-      const bool member = p.sid == leader;
-      if (!member && !DescendsFromSession(p, by_pid, leader, self)) continue;
-      if (p.state != 'Z') {
-        KillIfSame(p);
+    for (const Leftover& l : FindLeftovers(leader, self)) {
+      if (l.info.state != 'Z') {
+        SignalIfSame(l.info, SIGKILL);
         left = true;
       }
-      if (!member) continue;  // left the session: killed, and reaped by the orphan reaper
-      if (p.ppid == self && ::waitpid(p.pid, nullptr, WNOHANG) == p.pid) {
+      if (!l.member) continue;  // left the session: killed, and reaped by the orphan reaper
+      if (l.info.ppid == self && ::waitpid(l.info.pid, nullptr, WNOHANG) == l.info.pid) {
         reaped = true;
       } else {
         left = true;  // dying, or the zombie of a dying member: it comes to this process

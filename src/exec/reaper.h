@@ -29,9 +29,10 @@ void AddLeader(pid_t leader, const std::unique_lock<std::mutex>& lock);
 // Unregisters `leader` once it has been reaped.
 void RemoveLeader(pid_t leader);
 
-// SIGKILLs the group and the session led by `leader` and every process descending from one of
-// them (found through /proc), reaps every process of the session that is (or becomes, through
-// the subreaper) a child of this process, then reaps the leader and unregisters it. Returns the
+// Stops (SIGSTOP), then SIGKILLs, the group and the session led by `leader` and every process
+// descending from one of them (found through /proc), reaps every process of the session that
+// is (or becomes, through the subreaper) a child of this process, then reaps the leader and
+// unregisters it. Returns the
 // leader's wait status. Descendants that left the session are killed but left to the orphan
 // reaper. Gives up waiting for processes that do not die after 10 s (a process in
 // uninterruptible sleep), leaving them to the orphan reaper.
