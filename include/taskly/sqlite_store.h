@@ -92,7 +92,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options
 // new file at `path` while the store keeps serving. The copy holds every write acknowledged
 // before the call; it is a complete database (no `-wal` beside it) that OpenSqliteStore opens
 // like the original, redelivering the tasks that were active. Writes wait while it is made
-// (VACUUM INTO: about as long as reading the whole database once).
+// (VACUUM INTO: about as long as reading the whole database once). The copy is created with
+// mode 0600, whatever the umask: it holds every payload.
 //
 // Errors:
 //   FailedPrecondition ("store")  `store` is not a SQLite store.

@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "cli/secrets.h"
 #include "codec/json_codec.h"
 
 namespace taskly::cli {
@@ -67,12 +68,14 @@ Expected<std::unique_ptr<ApiClient>> ApiClient::Create(const GlobalOptions& opti
   }
   std::string url = options.server;
   if (url.back() == '/') url.pop_back();
-  std::string token = options.token;
-  std::string source = "--token/TASKLY_TOKEN";
+  std::string source;
+  Expected<std::string> configured = ConfiguredToken(options, &source);
+  if (!configured.ok()) return configured.exit();
+  std::string token = std::move(*configured);
   if (token.empty()) {
     const std::string path = options.data_dir + "/token";
     token = ReadTokenFile(path);
-    source = token.empty() ? "no --token, no TASKLY_TOKEN, and no readable token file " + path
+    source = token.empty() ? "no TASKLY_TOKEN, no --token-file, and no readable token file " + path
                            : "the token file " + path;
   }
   return std::unique_ptr<ApiClient>(

@@ -5,8 +5,9 @@
 //     message ("HTTP 400 invalid_argument: field \"timeout\": ..."); a 401 adds where the
 //     CLI looked for a token.
 //
-// Token: --token or TASKLY_TOKEN; else the token file of the local data dir
-// (<--data-dir>/token, as `taskly server` writes it); else none (the server will answer 401).
+// Token: TASKLY_TOKEN (or the config file's `token`) or --token-file (secrets.h); else the
+// token file of the local data dir (<--data-dir>/token, as `taskly server` writes it); else none
+// (the server will answer 401).
 //
 // Thread-safety: one ApiClient per thread.
 #pragma once

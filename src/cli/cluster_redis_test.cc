@@ -42,9 +42,8 @@ TEST(ClusterRedis, ServerRefusesARedisThatEvictsKeys) {
   std::unique_ptr<RedisServer> redis =
       RedisServer::Start({.extra_args = {"--maxmemory-policy", "allkeys-lru"}});
   ASSERT_NE(redis, nullptr) << RedisServer::last_error();
-  CliRun r =
-      RunTaskly({"server", "--listen", "127.0.0.1:0", "--token", "t", "--store", redis->url()}, {},
-                dir.path());
+  CliRun r = RunTaskly({"server", "--listen", "127.0.0.1:0", "--store", redis->url()},
+                       {{"TASKLY_TOKEN", "cluster-test-token-0123456789"}}, dir.path());
   EXPECT_EQ(r.code, 1) << r;
   EXPECT_THAT(r.err, HasSubstr("allkeys-lru"));
   EXPECT_THAT(r.err, HasSubstr("CONFIG SET maxmemory-policy noeviction"));

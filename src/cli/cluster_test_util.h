@@ -23,7 +23,7 @@ namespace taskly::cli::testing {
 using taskly::testing::ReadLedger;
 using taskly::testing::Tally;
 
-inline constexpr char kClusterToken[] = "cluster-test-token";
+inline constexpr char kClusterToken[] = "cluster-test-token-0123456789";
 
 inline httplib::Headers Bearer(const std::string& token = kClusterToken) {
   return {{"Authorization", "Bearer " + token}};
@@ -90,11 +90,13 @@ class NodeProcess {
   // Starts the process and waits for its banner ("url:" for a server, "node:" for a worker);
   // false (with a test failure) if it exits or prints none in time.
   bool Start() {
-    std::vector<std::string> args = {command_, "--node-id", id_, "--token", kClusterToken};
+    std::vector<std::string> args = {command_, "--node-id", id_};
     if (command_ == "server") args.insert(args.end(), {"--listen", "127.0.0.1:0"});
     args.insert(args.end(), args_.begin(), args_.end());
     ++starts_;
-    pid_ = Spawn(args, env_, dir_, out_path(), err_path(), binary_);
+    Env env = env_;
+    env.emplace("TASKLY_TOKEN", kClusterToken);
+    pid_ = Spawn(args, env, dir_, out_path(), err_path(), binary_);
     if (pid_ < 0) return false;
     const std::string key = command_ == "server" ? "url:" : "node:";
     const auto until = std::chrono::steady_clock::now() + kStartTimeout;
@@ -133,6 +135,7 @@ class NodeProcess {
     if (pid_ > 0) ::kill(pid_, signal);
   }
 
+  pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
   const std::string& id() const { return id_; }
   const std::string& url() const { return url_; }

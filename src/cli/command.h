@@ -21,10 +21,11 @@ namespace taskly::cli {
 // Options of the top-level app; CLI11's fallthrough lets them follow the subcommand too.
 struct GlobalOptions {
   std::string server = "http://127.0.0.1:8080";  // --server, TASKLY_SERVER
-  std::string token;                             // --token, TASKLY_TOKEN
-  std::string data_dir = "taskly-data";          // --data-dir, TASKLY_DATA_DIR
-  bool json = false;                             // --json
-  std::string request_timeout = "30s";           // --request-timeout
+  std::string token;                     // TASKLY_TOKEN or the config file (never argv: secrets.h)
+  std::string token_file;                // --token-file, TASKLY_TOKEN_FILE
+  std::string data_dir = "taskly-data";  // --data-dir, TASKLY_DATA_DIR
+  bool json = false;                     // --json
+  std::string request_timeout = "30s";   // --request-timeout
 };
 
 struct Commands {

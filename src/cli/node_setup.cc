@@ -10,8 +10,10 @@
 #include <thread>
 
 #include "cli/handlers.h"
+#include "cli/log_escape.h"
 #include "cli/shutdown_signals.h"
 #include "codec/json_codec.h"
+#include "exec/command.h"
 
 namespace taskly::cli {
 namespace {
@@ -33,12 +35,18 @@ std::string HostName() {
 }  // namespace
 
 void SetUpLogging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("taskly");
+  // Every message goes through EscapingSink, so that no input logged anywhere can start a line
+  // of its own or send the terminal an escape sequence (log_escape.h).
+  auto logger = std::make_shared<spdlog::logger>(
+      "taskly", EscapingSink(std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
 Expected<Handler> ExecHandlerFor(const ServerFlags& f) {
+  // Processes that commands leave behind are re-parented to this process and reaped by it,
+  // instead of init's (exec/command.h).
+  if (f.allow_exec) exec::BecomeSubreaper();
   exec::ExecPolicy policy;
   policy.enabled = f.allow_exec;
   policy.allowlist = f.exec_allow.empty() ? std::vector<std::string>{"*"} : f.exec_allow;

@@ -17,7 +17,8 @@
 
 namespace taskly::cli {
 
-// Logs to stderr at `level` (as --log-level accepted it).
+// Logs to stderr at `level` (as --log-level accepted it), every message escaped by
+// EscapingSink (log_escape.h).
 void SetUpLogging(const std::string& level);
 
 // The exec handler for the exec flags of `f` (see handlers.h); a usage error naming the flag.

@@ -12,6 +12,7 @@
 #include "cli/config_file.h"
 #include "cli/exit_codes.h"
 #include "cli/flag_checks.h"
+#include "cli/secrets.h"
 
 namespace {
 
@@ -21,14 +22,21 @@ constexpr char kFooter[] =
     "cancelled or expired; 5 --wait-timeout passed.\n"
     "Options also come from TASKLY_<OPTION> environment variables (TASKLY_SERVER, "
     "TASKLY_TOKEN, TASKLY_DATA_DIR, TASKLY_LISTEN...) and --config FILE; flags win over the "
-    "environment, the environment over the file.";
+    "environment, the environment over the file. Secrets are never taken from the command line: "
+    "the token comes from TASKLY_TOKEN, --token-file or the config file, a Redis password from "
+    "TASKLY_STORE, TASKLY_STORE_PASSWORD, --store-password-file or the config file.";
 
 void AddGlobalOptions(CLI::App& app, taskly::cli::GlobalOptions& g) {
   app.add_option("--server", g.server, "URL of the taskly server")
       ->envname("TASKLY_SERVER")
       ->capture_default_str();
-  app.add_option("--token", g.token, "API token (default: the token file in the data dir)")
-      ->envname("TASKLY_TOKEN");
+  // Only TASKLY_TOKEN and the config file's `token` set it: RefuseSecretsInArgv (secrets.h)
+  // refuses the flag on the command line, where every local user could read it.
+  app.add_option("--token", g.token, "")->envname("TASKLY_TOKEN")->group("");
+  app.add_option("--token-file", g.token_file,
+                 "file holding the API token, mode 0600 (or set TASKLY_TOKEN; default: the "
+                 "token file in the data dir)")
+      ->envname("TASKLY_TOKEN_FILE");
   app.add_option("--data-dir", g.data_dir, "the server's data dir (database and token file)")
       ->envname("TASKLY_DATA_DIR")
       ->capture_default_str();
@@ -69,6 +77,10 @@ int RunCli(int argc, char** argv, std::vector<std::pair<std::string, Handler>> e
   taskly::cli::AddCronCommand(app, commands);
   taskly::cli::AddBackupCommand(app, commands);
 
+  if (Exit refused = RefuseSecretsInArgv(argc, argv); refused.code != ExitCode::kOk) {
+    std::cerr << "taskly: " << refused.message << '\n';
+    return static_cast<int>(refused.code);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,8 +9,11 @@
 // running ones finish for --grace and then stops them, resigns leadership and leaves the
 // cluster, and the store is closed.
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -20,10 +23,12 @@
 #include "cli/command.h"
 #include "cli/node_setup.h"
 #include "cli/open_store.h"
+#include "cli/secrets.h"
 #include "cli/server_flags.h"
 #include "cli/shutdown_signals.h"
 #include "codec/json_codec.h"
 #include "server/api_server.h"
+#include "server/auth.h"
 #include "taskly/scheduler.h"
 #include "taskly/store.h"
 
@@ -32,7 +37,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Creates the data directory (mode 0700) if it is missing; returns its absolute path.
+// Creates the data directory (mode 0700) if it is missing; returns its absolute path. An
+// existing one that group or others may write is refused: whoever can write it can replace
+// the token file or the database.
 Expected<std::string> PrepareDataDir(const std::string& dir) {
   std::error_code error;
   const fs::path path = fs::absolute(dir, error);
@@ -47,12 +54,24 @@ Expected<std::string> PrepareDataDir(const std::string& dir) {
   } else if (!fs::is_directory(path, error)) {
     return Exit{ExitCode::kServerError, "the data dir " + path.string() + " is not a directory"};
   }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Exit{ExitCode::kServerError,
+                "cannot stat the data dir " + path.string() + ": " + std::strerror(errno)};
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Exit{ExitCode::kServerError, "the data dir " + path.string() +
+                                            " is writable by group or others (mode " + mode +
+                                            "); make it private with: chmod 700 " + path.string()};
+  }
   return path.string();
 }
 
 struct Started {
   std::string url;
-  std::string data_dir;  // empty when not used (--token and --store given)
+  std::string data_dir;  // empty when not used (a token and --store given)
   std::string store;
   std::string node;
   std::string token_note;
@@ -66,7 +85,7 @@ void PrintBanner(const Started& s, const std::string& program) {
       << "  url:       " << s.url << '\n'
       << "  token:     " << s.token_note << '\n'
       << "  data dir:  "
-      << (s.data_dir.empty() ? "not used (--token and --store given)" : s.data_dir) << '\n'
+      << (s.data_dir.empty() ? "not used (a token and --store given)" : s.data_dir) << '\n'
       << "  store:     " << s.store << '\n'
       << "  node:      " << s.node << '\n'
       << "  exec:      "
@@ -110,7 +129,14 @@ Exit RunServer(const Commands& commands, const ServerFlags& f) {
   if (!exec_handler.ok()) return exec_handler.exit();
 
   const GlobalOptions& g = commands.global;
-  const bool needs_data_dir = g.token.empty() || f.store.empty();
+  std::string token_source;
+  Expected<std::string> configured = ConfiguredToken(g, &token_source);
+  if (!configured.ok()) return configured.exit();
+  Expected<std::string> given_store = StoreWithPassword(f.store, f.store_password_file);
+  if (!given_store.ok()) return given_store.exit();
+
+  std::string token = std::move(*configured);
+  const bool needs_data_dir = token.empty() || given_store->empty();
   Started started;
   if (needs_data_dir) {
     Expected<std::string> dir = PrepareDataDir(g.data_dir);
@@ -118,7 +144,6 @@ Exit RunServer(const Commands& commands, const ServerFlags& f) {
     started.data_dir = *dir;
   }
 
-  std::string token = g.token;
   if (token.empty()) {
     const std::string path = started.data_dir + "/token";
     const bool existed = fs::exists(path);
@@ -126,15 +151,18 @@ Exit RunServer(const Commands& commands, const ServerFlags& f) {
     if (!loaded.ok()) {
       return Exit{ExitCode::kServerError, "token file: " + loaded.status().message()};
     }
+    if (Status s = server::CheckToken(*loaded, "token"); !s.ok()) {
+      return Exit{ExitCode::kServerError, "token file " + path + ": the token " + s.message()};
+    }
     token = *loaded;
     started.token_note = path + (existed ? "" : " (created now, mode 0600)");
     started.token_in_file = true;
   } else {
-    started.token_note = "given by --token, TASKLY_TOKEN or the config file";
+    started.token_note = "given by " + token_source;
   }
 
   const std::string store_spec =
-      f.store.empty() ? "sqlite:" + started.data_dir + "/taskly.db" : f.store;
+      given_store->empty() ? "sqlite:" + started.data_dir + "/taskly.db" : *given_store;
   const RetentionPolicy retention{.max_count = f.keep,
                                   .max_age = *codec::ParseDuration(f.keep_for, "")};
   Expected<OpenedStore> store = OpenStore(store_spec, retention, f.init);

@@ -80,8 +80,9 @@ void AddExecFlags(CLI::App& cmd, ServerFlags& f) {
 void AddNodeFlags(CLI::App& cmd, ServerFlags& f, bool server) {
   if (server) {
     cmd.add_option("--store", f.store,
-                   "sqlite:PATH (durable), redis://[:PASSWORD@]HOST:PORT/DB (shared by a cluster) "
-                   "or memory (default: sqlite:<data-dir>/taskly.db)")
+                   "sqlite:PATH (durable), redis://HOST:PORT/DB (shared by a cluster) "
+                   "or memory (default: sqlite:<data-dir>/taskly.db); a URL with a password "
+                   "only in TASKLY_STORE or the config file")
         ->envname("TASKLY_STORE")
         ->check(StoreCheck());
     cmd.add_flag("--init", f.init,
@@ -92,7 +93,9 @@ void AddNodeFlags(CLI::App& cmd, ServerFlags& f, bool server) {
         ->check(CLI::Range(0, 4096))
         ->capture_default_str();
   } else {
-    cmd.add_option("--store", f.store, "redis://[:PASSWORD@]HOST:PORT/DB: the cluster's store")
+    cmd.add_option("--store", f.store,
+                   "redis://HOST:PORT/DB: the cluster's store (a URL with a password only in "
+                   "TASKLY_STORE or the config file)")
         ->envname("TASKLY_STORE")
         ->check(StoreCheck())
         ->required();
@@ -101,6 +104,10 @@ void AddNodeFlags(CLI::App& cmd, ServerFlags& f, bool server) {
         ->check(CLI::Range(0, 4096))
         ->capture_default_str();
   }
+  cmd.add_option("--store-password-file", f.store_password_file,
+                 "file holding the redis:// store's password, mode 0600 (or set "
+                 "TASKLY_STORE_PASSWORD; never put it in --store)")
+      ->envname("TASKLY_STORE_PASSWORD_FILE");
   cmd.add_option("--queues", f.queues, "queues served, in order (comma-separated)")
       ->envname("TASKLY_QUEUES")
       ->delimiter(',')

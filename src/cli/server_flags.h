@@ -17,7 +17,8 @@ struct ServerFlags {
   std::string listen = "127.0.0.1:8080";
   std::string
       store;  // "sqlite:PATH", "redis://..." or "memory"; empty: sqlite:<data-dir>/taskly.db
-  int32_t slots = 0;  // 0: one per hardware thread
+  std::string store_password_file;  // --store-password-file: the Redis password (secrets.h)
+  int32_t slots = 0;                // 0: one per hardware thread
   std::vector<std::string> queues = {"default"};
   std::string selector = "strict";
   int32_t prefetch = 1;

@@ -13,6 +13,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+constexpr char kSecretToken[] = "s3cret-token-0123456789abcdef";
+
 Json ShowTask(const Server& server, const std::string& id) {
   CliRun r = RunTaskly({"--json", "show", id}, server.client_env());
   EXPECT_EQ(r.code, 0) << r;
@@ -79,7 +81,9 @@ TEST(ServerLifecycle, WrongOrMissingTokenIsUnauthenticated) {
   TempDir dir;
   Server server(dir.path(), {"--store", "memory"});
   ASSERT_TRUE(server.Start());
-  CliRun wrong = RunTaskly({"--token", "not-the-token", "ls"}, server.client_env());
+  Env wrong_env = server.client_env();
+  wrong_env["TASKLY_TOKEN"] = "not-the-token-0123456789";
+  CliRun wrong = RunTaskly({"ls"}, wrong_env);
   EXPECT_EQ(wrong.code, 1) << wrong;
   EXPECT_THAT(wrong.err, HasSubstr("401"));
   EXPECT_THAT(wrong.err, HasSubstr("unauthenticated"));
@@ -102,31 +106,30 @@ TEST(ServerLifecycle, UnreachableServerExitsThree) {
   ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
   ::close(fd);
-  CliRun r = RunTaskly({"--server", url, "--token", "t", "ls"});
+  CliRun r = RunTaskly({"--server", url, "ls"}, {{"TASKLY_TOKEN", "any-token-0123456789abcdef"}});
   EXPECT_EQ(r.code, 3) << r;
   EXPECT_THAT(r.err, HasSubstr("cannot reach the server at " + url));
 }
 
 TEST(ServerLifecycle, AConfiguredTokenNeedsNoDataDir) {
   TempDir dir;
-  Server server(dir.path(), {"--store", "memory"}, {{"TASKLY_TOKEN", "s3cret-token"}});
+  Server server(dir.path(), {"--store", "memory"}, {{"TASKLY_TOKEN", kSecretToken}});
   ASSERT_TRUE(server.Start());
   EXPECT_FALSE(std::filesystem::exists(dir / "taskly-data"));
-  EXPECT_THAT(server.banner(), HasSubstr("given by --token"));
-  CliRun ok =
-      RunTaskly({"ls"}, {{"TASKLY_SERVER", server.url()}, {"TASKLY_TOKEN", "s3cret-token"}});
+  EXPECT_THAT(server.banner(), HasSubstr("given by TASKLY_TOKEN"));
+  CliRun ok = RunTaskly({"ls"}, {{"TASKLY_SERVER", server.url()}, {"TASKLY_TOKEN", kSecretToken}});
   EXPECT_EQ(ok.code, 0) << ok;
 }
 
 TEST(ServerLifecycle, FlagsBeatEnvironmentBeatsConfigFile) {
   TempDir dir;
   WriteFile(dir / "taskly.toml",
-            "token = \"from-file\"\n[server]\nslots = 3\nstore = \"memory\"\n");
+            "token = \"from-file-0123456789abcdef\"\n[server]\nslots = 3\nstore = \"memory\"\n");
   auto slots = [&](std::vector<std::string> args, Env env) -> size_t {
     Server server(dir.path(), With({"--config", dir / "taskly.toml"}, args), env);
     if (!server.Start()) return 0;
-    CliRun r = RunTaskly({"--json", "workers"},
-                         {{"TASKLY_SERVER", server.url()}, {"TASKLY_TOKEN", "from-file"}});
+    CliRun r = RunTaskly({"--json", "workers"}, {{"TASKLY_SERVER", server.url()},
+                                                 {"TASKLY_TOKEN", "from-file-0123456789abcdef"}});
     EXPECT_EQ(r.code, 0) << r;
     return r.json()["workers"].size();
   };

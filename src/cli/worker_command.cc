@@ -18,6 +18,7 @@
 #include "cli/command.h"
 #include "cli/node_setup.h"
 #include "cli/open_store.h"
+#include "cli/secrets.h"
 #include "cli/server_flags.h"
 #include "cli/shutdown_signals.h"
 
@@ -41,7 +42,9 @@ Exit RunWorker(const Commands& commands, const ServerFlags& f) {
   Expected<Handler> exec_handler = ExecHandlerFor(f);
   if (!exec_handler.ok()) return exec_handler.exit();
 
-  Expected<OpenedStore> store = OpenStore(f.store, RetentionPolicy{});
+  Expected<std::string> store_spec = StoreWithPassword(f.store, f.store_password_file);
+  if (!store_spec.ok()) return store_spec.exit();
+  Expected<OpenedStore> store = OpenStore(*store_spec, RetentionPolicy{});
   if (!store.ok()) return store.exit();
   Expected<std::unique_ptr<Scheduler>> scheduler =
       CreateNodeScheduler(commands, f, *store, std::move(*exec_handler), "worker", "");

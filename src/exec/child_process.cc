@@ -8,7 +8,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -21,6 +20,8 @@
 #include <system_error>
 #include <vector>
 
+#include "exec/reaper.h"
+
 namespace taskly::exec {
 namespace {
 
@@ -28,7 +29,7 @@ using Resource = decltype(RLIMIT_CPU);
 
 // The step of the child's setup that failed.
 enum class Stage : int32_t {
-  kSetpgid,
+  kSetsid,
   kStdio,
   kSetGroups,
   kSetGid,
@@ -74,9 +75,10 @@ struct ChildPlan {
 
 // Runs in the child, between fork() and execve(): async-signal-safe calls only.
 [[noreturn]] void RunChild(const ChildPlan& plan) {
-  // Also done by the parent; doing it on both sides means the group exists before either side
-  // goes on, whichever runs first.
-  if (::setpgid(0, 0) != 0) ChildFail(plan, Stage::kSetpgid);
+  // A session of its own, led by the child (so also its own process group, with no controlling
+  // terminal): every descendant keeps this session id unless it calls setsid() itself, which
+  // is how KillAndReapSession finds the ones that left the group.
+  if (::setsid() < 0) ChildFail(plan, Stage::kSetsid);
 
   // Handlers would run the parent's code in the child, and ignored signals stay ignored across
   // execve(): every disposition goes back to the default. (All signals are blocked here: the
@@ -211,7 +213,7 @@ Status ChildErrorStatus(const ChildError& e, const ChildPlan& plan) {
                     "cannot set the limit to " + std::to_string(limit.value.rlim_cur) + ": " + why,
                     limit.field);
     }
-    case Stage::kSetpgid:
+    case Stage::kSetsid:
     case Stage::kStdio:
     case Stage::kCloseFds:
       break;
@@ -236,26 +238,7 @@ bool ReadChildError(int fd, ChildError& e) {
 
 }  // namespace
 
-void BecomeSubreaper() {
-  static std::once_flag once;
-  std::call_once(once, [] { ::prctl(PR_SET_CHILD_SUBREAPER, 1); });
-}
-
 void SignalGroup(pid_t pgid, int sig) { ::kill(-pgid, sig); }
-
-int KillAndReapGroup(pid_t leader) {
-  SignalGroup(leader, SIGKILL);
-  // Every member is now dying. Members whose parent dies are reparented to this process (the
-  // subreaper) before that parent becomes waitable, so waiting until ECHILD reaps the group.
-  int leader_status = 0;
-  for (;;) {
-    int status = 0;
-    const pid_t pid = ::waitpid(-leader, &status, 0);
-    if (pid == leader) leader_status = status;
-    if (pid < 0 && errno != EINTR) break;  // ECHILD: nothing of the group is left
-  }
-  return leader_status;
-}
 
 Result<ChildProcess> SpawnChild(const CommandSpec& spec, const std::string& path) {
   std::vector<std::string> argv = spec.argv;
@@ -288,15 +271,18 @@ Result<ChildProcess> SpawnChild(const CommandSpec& spec, const std::string& path
   sigset_t all, old;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  // Registered before the lock is released, so the orphan reaper never takes the child's exit
+  // status from us (reaper.h). The child never touches its copy of the locked mutex.
+  std::unique_lock<std::mutex> leaders = LockLeaders();
   const pid_t pid = ::fork();
   if (pid == 0) RunChild(plan);
   const int fork_error = errno;
+  if (pid > 0) AddLeader(pid, leaders);
+  leaders.unlock();
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0) {
     return Status(StatusCode::kResourceExhausted, "fork: " + ErrnoText(fork_error));
   }
-  // EACCES (the child has already exec'd) and ESRCH are fine: the child did it itself.
-  ::setpgid(pid, pid);
   stdout_w.reset();
   stderr_w.reset();
   status_w.reset();
@@ -306,6 +292,7 @@ Result<ChildProcess> SpawnChild(const CommandSpec& spec, const std::string& path
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    RemoveLeader(pid);
     return ChildErrorStatus(error, plan);
   }
   child.pid = pid;
@@ -314,7 +301,7 @@ Result<ChildProcess> SpawnChild(const CommandSpec& spec, const std::string& path
   child.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!child.pidfd.valid()) {
     const int err = errno;
-    KillAndReapGroup(pid);
+    KillAndReapSession(pid);
     return Status(StatusCode::kResourceExhausted, "pidfd_open: " + ErrnoText(err));
   }
   return child;

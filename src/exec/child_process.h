@@ -38,7 +38,8 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-// A started child: the leader of its own process group (pgid == pid), not yet reaped.
+// A started child: the leader of its own session and process group (sid == pgid == pid), not
+// yet reaped, registered as a leader (reaper.h).
 struct ChildProcess {
   pid_t pid = -1;
   UniqueFd pidfd;      // pidfd_open(pid): readable once the leader has exited
@@ -53,14 +54,5 @@ Result<ChildProcess> SpawnChild(const CommandSpec& spec, const std::string& path
 
 // Sends `sig` to every process in group `pgid`; a group already gone is not an error.
 void SignalGroup(pid_t pgid, int sig);
-
-// SIGKILLs whatever is left of the group led by `leader` and reaps every process of the group
-// that is (or becomes, through the subreaper) a child of this process. Returns the leader's
-// wait status. REQUIRES: `leader` has exited and has not been reaped yet, so its pid (the group
-// id) cannot have been reused.
-int KillAndReapGroup(pid_t leader);
-
-// Makes this process a child subreaper, once; later calls do nothing.
-void BecomeSubreaper();
 
 }  // namespace taskly::exec

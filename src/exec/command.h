@@ -11,18 +11,24 @@
 //   PATH entries are searched.
 // - The environment is exactly `env`: nothing is inherited and nothing is added (not even PATH,
 //   HOME or USER).
-// - The child runs in its own process group, with stdin from /dev/null, stdout and stderr
-//   captured, every other file descriptor closed, all signals unblocked and at their default
-//   disposition, the rlimits of `limits`, in `cwd`, and as `run_as` when set.
+// - The child runs in its own session and process group (setsid(): no controlling terminal),
+//   with stdin from /dev/null, stdout and stderr captured, every other file descriptor closed,
+//   all signals unblocked and at their default disposition, the rlimits of `limits`, in `cwd`,
+//   and as `run_as` when set.
 // - On timeout or when `stop` is requested the whole group gets SIGTERM, and SIGKILL
 //   `kill_grace` later if the leader has not exited. When the leader exits (for any reason),
-//   whatever is left of its group is SIGKILLed: background processes a command leaves behind
-//   are part of it. RunCommand returns only after every process of the group has been reaped,
-//   so nothing of the command is left running and no zombie stays behind. To reap grandchildren
-//   that outlive their parent, the first RunCommand makes the calling process a child
-//   subreaper (prctl PR_SET_CHILD_SUBREAPER; process-wide, permanent).
-//   Limitation: a descendant that leaves the group (setsid, setpgid; e.g. a daemon) escapes
-//   the kill, and stays a zombie of this process when it exits. Commands must not daemonize.
+//   everything the command left behind is SIGKILLed: every process of its session (background
+//   jobs, and descendants that moved to another process group with setpgid()), and every
+//   process that descends from one of them through living parents (found in /proc). RunCommand
+//   returns only after every process of the session has been reaped. The first RunCommand
+//   calls BecomeSubreaper, so grandchildren that outlive their parent are re-parented to this
+//   process and reaped, whoever they are.
+//   What cannot be caught: a descendant that calls setsid() (a new session) and whose parent
+//   exits before the command ends, as a daemon's double fork does. It is re-parented to this
+//   process with no trace of where it came from, keeps running after the task, and is reaped
+//   by the orphan reaper when it exits (no zombie stays). A descendant that calls setsid()
+//   while its parent is still alive is caught through its parent, unless it forks between
+//   the scan of /proc and the kill.
 // - stdout and stderr are drained concurrently for the whole run, so a child writing a lot to
 //   both never blocks; up to `output_cap` bytes of each are kept, the rest is read and dropped
 //   and the stream is marked truncated.
@@ -126,5 +132,12 @@ Result<std::string> ResolveExecutable(const CommandSpec& spec);
 
 // Runs `spec` to completion as described at the top of this file.
 Result<CommandResult> RunCommand(const CommandSpec& spec, std::stop_token stop = {});
+
+// Makes this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER; process-wide, permanent)
+// and starts a detached thread that reaps, about every 100 ms, every zombie child that no
+// running command owns: orphans re-parented to this process. Once; later calls do nothing.
+// RunCommand calls it; a server calls it at start. After it, the process must not wait for
+// children of its own (anything not started by RunCommand): the reaper may take them.
+void BecomeSubreaper();
 
 }  // namespace taskly::exec

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -44,10 +45,14 @@ CommandResult RunOk(const CommandSpec& spec, std::stop_token stop = {}) {
   return r.ok() ? *r : CommandResult{};
 }
 
+// This process's open descriptors, but those on /proc: the orphan reaper thread holds one or
+// two of those while it scans /proc, whenever this process has a zombie child.
 int CountOpenFds() {
   int n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    ++n;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    const std::string target = std::filesystem::read_symlink(entry.path(), error).string();
+    if (!target.starts_with("/proc")) ++n;
   }
   return n;
 }
@@ -103,12 +108,13 @@ TEST(RunCommandTest, ReportsTheKillingSignal) {
   EXPECT_EQ(r.exit_code, -1);
 }
 
-TEST(RunCommandTest, ChildLeadsItsOwnProcessGroup) {
-  CommandResult r = RunOk(Python("import os; print(os.getpid(), os.getpgrp())"));
+TEST(RunCommandTest, ChildLeadsItsOwnSessionAndProcessGroup) {
+  CommandResult r = RunOk(Python("import os; print(os.getpid(), os.getpgrp(), os.getsid(0))"));
   ASSERT_EQ(r.exit_code, 0) << r.stderr_data;
-  int pid = 0, pgid = 0;
-  ASSERT_EQ(std::sscanf(r.stdout_data.c_str(), "%d %d", &pid, &pgid), 2);
+  int pid = 0, pgid = 0, sid = 0;
+  ASSERT_EQ(std::sscanf(r.stdout_data.c_str(), "%d %d %d", &pid, &pgid, &sid), 3);
   EXPECT_EQ(pgid, pid);
+  EXPECT_EQ(sid, pid);
   EXPECT_NE(pgid, ::getpgrp());
 }
 
@@ -239,6 +245,69 @@ TEST(RunCommandTest, LeftoverBackgroundProcessesAreKilledWhenTheLeaderExits) {
   errno = 0;
   EXPECT_EQ(::kill(grandchild, 0), -1);
   EXPECT_EQ(errno, ESRCH);
+}
+
+// True once `pid` is neither running nor a zombie (kill(pid, 0) succeeds on a zombie).
+bool Gone(pid_t pid) {
+  for (int i = 0; i < 500; ++i) {  // 10 s at most
+    if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return false;
+}
+
+TEST(RunCommandTest, ProcessesThatLeftTheGroupAreKilledWhenTheLeaderExits) {
+  // The leader's child moves to a process group of its own and starts `sleep` there, then
+  // exits: `sleep` is an orphan of another group, but still of the command's session.
+  CommandResult r =
+      RunOk(Python("import os\n"
+                   "if os.fork() == 0:\n"
+                   "    os.setpgid(0, 0)\n"
+                   "    pid = os.fork()\n"
+                   "    if pid == 0: os.execv('/bin/sleep', ['sleep', '1000'])\n"
+                   "    print(pid, flush=True)\n"
+                   "    os._exit(0)\n"
+                   "os.wait()\n"));
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_data;
+  const pid_t sleeper = std::atoi(r.stdout_data.c_str());
+  ASSERT_GT(sleeper, 1) << r.stdout_data;
+  EXPECT_TRUE(Gone(sleeper)) << "sleep " << sleeper << " outlived its command";
+}
+
+TEST(RunCommandTest, ANewSessionWhoseParentIsAliveIsKilledThroughItsParent) {
+  // The leader's child stays; its own child calls setsid() and sleeps.
+  CommandResult r =
+      RunOk(Python("import os, time\n"
+                   "if os.fork() == 0:\n"
+                   "    pid = os.fork()\n"
+                   "    if pid == 0:\n"
+                   "        os.setsid()\n"
+                   "        os.execv('/bin/sleep', ['sleep', '1000'])\n"
+                   "    print(pid, flush=True)\n"
+                   "    time.sleep(1000)\n"
+                   "time.sleep(0.2)\n"));
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_data;
+  const pid_t sleeper = std::atoi(r.stdout_data.c_str());
+  ASSERT_GT(sleeper, 1) << r.stdout_data;
+  EXPECT_TRUE(Gone(sleeper)) << "sleep " << sleeper << " outlived its command";
+}
+
+// What cannot be caught (a new session, then its parent exits): it runs on, and when it exits
+// the orphan reaper reaps it, so no zombie is left.
+TEST(RunCommandTest, ADaemonThatEscapedIsReapedWhenItExits) {
+  CommandResult r =
+      RunOk(Python("import os\n"
+                   "if os.fork() == 0:\n"
+                   "    os.setsid()\n"
+                   "    pid = os.fork()\n"
+                   "    if pid == 0: os.execv('/bin/sleep', ['sleep', '0.3'])\n"
+                   "    print(pid, flush=True)\n"
+                   "    os._exit(0)\n"
+                   "os.wait()\n"));
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_data;
+  const pid_t daemon = std::atoi(r.stdout_data.c_str());
+  ASSERT_GT(daemon, 1) << r.stdout_data;
+  EXPECT_TRUE(Gone(daemon)) << daemon << " was left running or a zombie";
 }
 
 TEST(RunCommandTest, StopTokenCancelsTheWholeGroup) {

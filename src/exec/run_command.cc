@@ -20,6 +20,7 @@
 
 #include "exec/child_process.h"
 #include "exec/command.h"
+#include "exec/reaper.h"
 
 namespace taskly::exec {
 namespace {
@@ -140,7 +141,7 @@ Result<CommandResult> RunCommand(const CommandSpec& spec, std::stop_token stop) 
     if (::poll(fds.data(), count, PollTimeoutMs(next, now)) < 0) {
       if (errno == EINTR) continue;
       const int error = errno;
-      KillAndReapGroup(pid);
+      KillAndReapSession(pid);
       return Status(StatusCode::kInternal, "poll: " + std::generic_category().message(error));
     }
     if (out_poll != nullptr && out_poll->revents != 0) out.ReadOnce();
@@ -149,7 +150,7 @@ Result<CommandResult> RunCommand(const CommandSpec& spec, std::stop_token stop) 
   }
   result.run_time = SteadyClock::now() - start;
 
-  const int status = KillAndReapGroup(pid);
+  const int status = KillAndReapSession(pid);
   out.Drain();
   err.Drain();
   if (WIFSIGNALED(status)) {

@@ -185,7 +185,7 @@ class HttpApiServer final : public ApiServer {
 };
 
 Status CheckOptions(const ApiOptions& o) {
-  if (o.token.empty()) return InvalidArgument("token", "must not be empty");
+  if (Status s = CheckToken(o.token, "token"); !s.ok()) return s;
   if (o.port < 0 || o.port > 65535) return InvalidArgument("port", "must be from 0 to 65535");
   if (o.max_body_bytes < 1) return InvalidArgument("max_body_bytes", "must be positive");
   if (o.max_payload_bytes < 1) return InvalidArgument("max_payload_bytes", "must be positive");

@@ -23,7 +23,7 @@ namespace taskly::server {
 struct ApiOptions {
   std::string host = "127.0.0.1";         // loopback unless configured
   int port = 8080;                        // 0: any free port (see ApiServer::port())
-  std::string token;                      // required, non-empty
+  std::string token;                      // required: CheckToken (auth.h), 22+ characters
   int64_t max_body_bytes = 1 << 20;       // larger request bodies: 413, field "body"
   int64_t max_payload_bytes = 256 << 10;  // larger task payloads: 413, field "...payload"
   int threads = 8;                        // route handlers run on this many threads
@@ -45,11 +45,11 @@ class ApiServer {
  public:
   // Binds host:port and serves until stop(). `scheduler` (and its store) must outlive the
   // server. `ready` answers /readyz (e.g. "the store is reachable"); it may be empty (ready).
-  // Errors: InvalidArgument naming the option ("token" when empty, "port", "max_body_bytes",
-  // "max_payload_bytes", "threads", "io_threads", "request_timeout", "idle_timeout",
-  // "max_header_bytes", "max_header_fields", "max_connections" when out of range); Unavailable
-  // naming host:port when it cannot be bound (another socket listens on it: SO_REUSEPORT is
-  // never set). A task's "delay" counts from the scheduler's clock.
+  // Errors: InvalidArgument naming the option ("token" when CheckToken refuses it, "port",
+  // "max_body_bytes", "max_payload_bytes", "threads", "io_threads", "request_timeout",
+  // "idle_timeout", "max_header_bytes", "max_header_fields", "max_connections" when out of
+  // range); Unavailable naming host:port when it cannot be bound (another socket listens on it:
+  // SO_REUSEPORT is never set). A task's "delay" counts from the scheduler's clock.
   static Result<std::unique_ptr<ApiServer>> Start(Scheduler& scheduler, const ApiOptions& options,
                                                   std::function<Status()> ready = {});
   // Start() in two steps, for a caller that needs the port before it has a scheduler (a

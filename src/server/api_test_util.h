@@ -21,7 +21,7 @@ namespace taskly::server {
 
 using codec::Json;
 
-inline constexpr char kToken[] = "test-token-0123456789";
+inline constexpr char kToken[] = "test-token-0123456789abcdef";
 
 // Waits, in real time, until `pred` holds; false after 20 s.
 template <typename Pred>

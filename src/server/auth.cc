@@ -1,8 +1,24 @@
 #include "server/auth.h"
 
 #include <cstddef>
+#include <string>
 
 namespace taskly::server {
+
+Status CheckToken(std::string_view token, const std::string& field) {
+  if (token.size() < kMinTokenLength) {
+    return InvalidArgument(field, "must be at least " + std::to_string(kMinTokenLength) +
+                                      " characters (128 bits when random; it has " +
+                                      std::to_string(token.size()) + ")");
+  }
+  for (char c : token) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) {
+      return InvalidArgument(field, "must not contain spaces or control characters");
+    }
+  }
+  return Status();
+}
 
 bool ConstantTimeEquals(std::string_view given, std::string_view expected) {
   // Every byte of `expected` is visited whatever `given` holds; a length mismatch is folded into

@@ -1,6 +1,7 @@
 // Unit tests of the router (404 vs 405, parameters, query checks) and of the token comparison.
 #include <gtest/gtest.h>
 
+#include "server/api_server.h"
 #include "server/auth.h"
 #include "server/router.h"
 
@@ -77,6 +78,26 @@ TEST(TokenCompareTest, BearerTokenMatches) {
   EXPECT_FALSE(BearerTokenMatches("s3cret", "s3cret"));
   EXPECT_FALSE(BearerTokenMatches("Bearer ", "s3cret"));
   EXPECT_FALSE(BearerTokenMatches("", "s3cret"));
+}
+
+TEST(TokenStrengthTest, TokensShorterThan22CharactersAreRefused) {
+  EXPECT_EQ(CheckToken("", "token").field(), "token");
+  EXPECT_EQ(CheckToken("t", "token").code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(CheckToken(std::string(21, 'a'), "token").ok());
+  EXPECT_TRUE(CheckToken(std::string(22, 'a'), "token").ok());
+  EXPECT_TRUE(CheckToken(std::string(64, 'f'), "token").ok());
+  EXPECT_FALSE(CheckToken(std::string(22, 'a') + " b", "token").ok());
+  EXPECT_FALSE(CheckToken(std::string(22, 'a') + "\n", "token").ok());
+}
+
+TEST(TokenStrengthTest, TheApiServerRefusesAShortToken) {
+  ApiOptions options;
+  options.port = 0;
+  options.token = "t";
+  Result<std::unique_ptr<ApiServer>> bound = ApiServer::Bind(options);
+  ASSERT_FALSE(bound.ok());
+  EXPECT_EQ(bound.status().field(), "token");
+  EXPECT_NE(bound.status().message().find("at least 22"), std::string::npos);
 }
 
 }  // namespace

@@ -1,9 +1,34 @@
 #include "store/sqlite/database.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <utility>
 
 namespace taskly::sqlite {
 namespace {
+
+// The database and its -wal and -shm files hold every task's payload, so only their owner may
+// read them. SQLite creates the -wal and -shm files with the database file's permissions, so a
+// missing database is created here with mode 0600 before SQLite opens it (an empty file is an
+// empty database), and files that an earlier run left readable by group or others are narrowed
+// to their owner's bits. Failures are left for SQLite's open to report.
+void MakeFilesPrivate(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) {
+    ::fchmod(fd, 0600);  // the umask cannot widen 0600, but an ACL default could
+    ::close(fd);
+    return;
+  }
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    const std::string file = path + suffix;
+    struct stat st {};
+    if (::lstat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+      ::chmod(file.c_str(), st.st_mode & 07700);
+    }
+  }
+}
 
 // Strings are bound in place (SQLITE_STATIC): the statement is reset before the data goes.
 const sqlite3_destructor_type kStatic = nullptr;
@@ -27,6 +52,7 @@ Database& Database::operator=(Database&& other) noexcept {
 Database::~Database() { sqlite3_close_v2(db_); }
 
 Result<Database> Database::Open(const std::string& path) {
+  MakeFilesPrivate(path);
   sqlite3* db = nullptr;
   // NOMUTEX: each connection is used by one thread at a time (see the header), so SQLite's
   // per-connection mutex would only cost time.

@@ -27,7 +27,9 @@ class Database {
   Database& operator=(const Database&) = delete;
   ~Database();
 
-  // Opens (creating if missing) the database file at `path`, for one thread at a time.
+  // Opens (creating if missing) the database file at `path`, for one thread at a time. The
+  // file is created with mode 0600 (so are SQLite's -wal and -shm beside it), and existing ones
+  // that group or others may access are narrowed to the owner's permissions.
   // kUnavailable with SQLite's reason if it cannot be opened.
   static Result<Database> Open(const std::string& path);
 

@@ -1,5 +1,9 @@
 // Opening the SQLite store: the database, the in-memory state rebuilt from its tables, and the
 // redelivery of the tasks that were active when the previous process stopped.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -180,10 +184,14 @@ Status BackupSqliteStore(Store& store, const std::string& path) {
                   "store");
   }
   if (path.empty()) return InvalidArgument("path", "must not be empty");
-  std::error_code error;
-  if (std::filesystem::exists(std::filesystem::symlink_status(path, error))) {
+  // Created empty (VACUUM INTO fills an empty file) with mode 0600, as it holds every payload;
+  // O_EXCL also makes sure nothing is overwritten. Other failures are the backup's to report.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST) {
     return Status(StatusCode::kAlreadyExists, path + " already exists", "path");
   }
+  if (fd >= 0) ::close(fd);
+  std::error_code error;
   Status s = sqlite_store->backup(path);
   if (!s.ok()) std::filesystem::remove(path, error);
   return s;

@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -468,6 +469,39 @@ TEST_F(SqliteStoreTest, ADatabaseTasklyDidNotCreateIsRefused) {
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(store.status().message(), HasSubstr("did not create"));
   EXPECT_EQ(RawQuery(path_, "SELECT count(*) FROM sqlite_master"), "1");
+}
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+// Payloads are in the database and its WAL: no other user may read them, whatever the umask.
+TEST_F(SqliteStoreTest, TheDatabaseAndItsWalAreReadableByTheOwnerOnly) {
+  const mode_t old_umask = ::umask(022);
+  std::unique_ptr<Store> store = Open();
+  ::umask(old_umask);
+  ASSERT_NE(store, nullptr);
+  Enqueue(*store, TaskSpec{.type = "t", .payload = "secret"});
+  EXPECT_EQ(ModeOf(path_), 0600u);
+  ASSERT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  EXPECT_EQ(ModeOf(path_ + "-wal"), 0600u);
+
+  const std::string copy = dir_.file("copy.db");
+  ::umask(022);
+  Status backed_up = BackupSqliteStore(*store, copy);
+  ::umask(old_umask);
+  ASSERT_TRUE(backed_up.ok()) << backed_up.ToString();
+  EXPECT_EQ(ModeOf(copy), 0600u);
+}
+
+TEST_F(SqliteStoreTest, OpeningNarrowsADatabaseOthersCouldRead) {
+  Open().reset();
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  std::unique_ptr<Store> store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(ModeOf(path_), 0600u);
 }
 
 TEST_F(SqliteStoreTest, OpenErrorsNameThePathAndTheReason) {
