@@ -276,13 +276,13 @@ TEST(ServerLifecycle, ATruncatedDatabaseIsRefusedUntilInit) {
 // clients between the two), and `taskly server` exits 1 naming the address.
 TEST(ServerLifecycle, APortInUseIsRefusedWithExitOne) {
   TempDir dir;
-  Server first(dir.path(), {"--store", "memory", "--token", "t0ken"});
+  const Env token = {{"TASKLY_TOKEN", kSecretToken}};
+  Server first(dir.path(), {"--store", "memory"}, token);
   ASSERT_TRUE(first.Start());
   const std::string address = first.url().substr(std::string("http://").size());
   TempDir other;
   CliRun second =
-      RunTaskly({"server", "--listen", address, "--store", "memory", "--token", "t0ken"}, {},
-                other.path(), 20s);
+      RunTaskly({"server", "--listen", address, "--store", "memory"}, token, other.path(), 20s);
   EXPECT_EQ(second.code, 1) << second;
   EXPECT_THAT(second.err, HasSubstr("cannot listen on " + address));
 }

@@ -192,7 +192,7 @@ class Simulation {
     const TimePoint start = clock_.now();
     ScheduleSpec catch_up{.id = kCatchUp, .every = seconds(7), .anchor = start};
     catch_up.misfire = {
-        .policy = MisfirePolicy::kCatchUp, .max_catch_up = 1'000'000, .grace = hours(1)};
+        .policy = MisfirePolicy::kCatchUp, .max_catch_up = 1000, .grace = hours(1)};
     ScheduleSpec fire_once{.id = kFireOnce, .every = seconds(11), .anchor = start};
     fire_once.misfire = {.policy = MisfirePolicy::kFireOnce, .grace = seconds(2)};
     for (ScheduleSpec spec : {catch_up, fire_once}) {

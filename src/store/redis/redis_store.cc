@@ -368,7 +368,13 @@ Result<Task> RedisStore::get(const TaskId& id) {
   if (!r.ok()) return r.status();
   if (r->type != Reply::Type::kArray) return Malformed("HGETALL");
   if (r->elements.empty()) return NotFound("task " + id + " not found");
-  return ToTask(*r);
+  Result<Task> task = ToTask(*r);
+  if (!task.ok()) {
+    report_damaged("task " + id, task.status());
+    return Status(StatusCode::kInternal,
+                  "task " + id + " is stored but cannot be read: " + task.status().message());
+  }
+  return task;
 }
 
 Status RedisStore::ping() {
