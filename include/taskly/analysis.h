@@ -1,6 +1,6 @@
 // File: taskly/analysis.h
 //
-// Schedulability analysis of periodic load (DESIGN.md section 3; `taskly analyze`,
+// Schedulability analysis of periodic load (`taskly analyze`,
 // `GET /v1/analysis`). Given the periodic schedules of each worker pool with their periods,
 // worst-case execution times (declared or measured) and relative deadlines, it says whether the
 // load fits under fixed priorities by period or deadline (taskly's `rms` ordering) and under

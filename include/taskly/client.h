@@ -1,6 +1,6 @@
 // File: taskly/client.h
 //
-// A producer's and inspector's view of taskly (DESIGN.md section 7): enqueue tasks, look at
+// A producer's and inspector's view of taskly: enqueue tasks, look at
 // them, cancel and retry them, see and pause queues — without running any worker. Connected
 // straight to the cluster's store (redis://...), a Client enqueues with no server in between,
 // and with the HTTP API's semantics:

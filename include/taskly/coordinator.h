@@ -1,6 +1,6 @@
 // File: taskly/coordinator.h
 //
-// Coordination of a cluster (DESIGN.md section 6): leader election with a term, and the registry
+// Coordination of a cluster: leader election with a term, and the registry
 // of live nodes. Several taskly processes that share one store (Redis) each hold a Coordinator
 // on the same backend.
 //

@@ -1,6 +1,6 @@
 // File: taskly/cron.h
 //
-// Cron expressions in IANA time zones (DESIGN.md section 4).
+// Cron expressions in IANA time zones.
 //
 // Syntax: 5 fields "minute hour day-of-month month day-of-week", or 6 with seconds first
 // "second minute hour day-of-month month day-of-week"; each field a list of `*`, values, ranges

@@ -1,6 +1,6 @@
 // File: taskly/policy.h
 //
-// Scheduling policies (DESIGN.md section 3). An ordering policy is a sort key over the ready
+// Scheduling policies. An ordering policy is a sort key over the ready
 // tasks of one queue, ties broken by enqueue sequence; one mechanism serves the in-memory heap,
 // a Redis sorted set and a SQL index. A queue selector chooses which queue the next free slot
 // pulls from.

@@ -1,6 +1,6 @@
 // File: taskly/redis_store.h
 //
-// The Redis backend (DESIGN.md section 6): the Store contract kept in a Redis 7 server, so that
+// The Redis backend: the Store contract kept in a Redis 7 server, so that
 // several taskly processes (a cluster) share one store.
 //
 //  - Atomicity: every operation that reads and then writes is one Lua script (EVALSHA), so it

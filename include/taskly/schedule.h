@@ -1,6 +1,6 @@
 // File: taskly/schedule.h
 //
-// Schedules: recurring sources of tasks (DESIGN.md section 2). A schedule is one of
+// Schedules: recurring sources of tasks. A schedule is one of
 //   once(at)               a single tick at `at`
 //   every(period, anchor)  fixed rate: the k-th tick (k >= 1) is due at anchor + k*period, so a
 //                          late tick never shifts the ones after it (no drift)

@@ -1,6 +1,6 @@
 // File: taskly/sqlite_store.h
 //
-// The SQLite backend (DESIGN.md section 6): the embedded, durable default store for one machine.
+// The SQLite backend: the embedded, durable default store for one machine.
 // It keeps the whole Store contract (store.h) in one database file, and survives a crash of the
 // process or of the machine:
 //

@@ -1,6 +1,6 @@
 // File: taskly/store.h
 //
-// The Store contract (DESIGN.md section 6): the one interface every backend implements (memory,
+// The Store contract: the one interface every backend implements (memory,
 // sqlite, redis, postgres). The engine, the server, the API and the CLI talk to nothing else.
 // Every backend passes the conformance suite in tests/conformance/, written against this
 // interface only.

@@ -1,6 +1,6 @@
 // File: taskly/task.h
 //
-// The task model (DESIGN.md section 2): what a producer submits (`TaskSpec`), what a store keeps
+// The task model: what a producer submits (`TaskSpec`), what a store keeps
 // (`Task`), and the states a task moves through:
 //
 //   scheduled --(run_at reached)--> pending --(claimed)--> active --> succeeded

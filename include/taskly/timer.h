@@ -1,6 +1,6 @@
 // File: taskly/timer.h
 //
-// The process's timer service (DESIGN.md section 4): runs callbacks at instants of an injected
+// The process's timer service: runs callbacks at instants of an injected
 // `Clock`, with an exact cancel contract, and measures how late every timer fires.
 //
 //   TimerService timers(clock);

@@ -1,4 +1,4 @@
-// Running one command in a child process, for `exec` tasks (DESIGN.md section 5).
+// Running one command in a child process, for `exec` tasks.
 //
 //   CommandSpec spec{.argv = {"/usr/bin/tar", "czf", "/backup/db.tgz", "/var/lib/db"},
 //                    .env = {{"LANG", "C.UTF-8"}},

@@ -1,4 +1,4 @@
-// The Store conformance suite (DESIGN.md section 6): one value-parameterized GoogleTest suite,
+// The Store conformance suite: one value-parameterized GoogleTest suite,
 // written against taskly/store.h only, that every backend must pass unchanged. A backend joins by
 // adding one file that instantiates the suite with its factory:
 //

@@ -1,4 +1,4 @@
-// Ordering policies (DESIGN.md section 3): the order in which claim() hands out a queue's ready
+// Ordering policies: the order in which claim() hands out a queue's ready
 // tasks under fifo, priority (with and without aging), edf and rms. Each test names its tasks
 // by payload and drains the queue one claim at a time.
 #include <gmock/gmock.h>
