@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/bounded_json.h"
 #include "codec/json_codec.h"
 #include "coord/redis/node_record.h"
 #include "store/redis/encoding.h"
@@ -221,15 +222,15 @@ void WriteRows(sqlite::Database& db, std::string_view text) {
 void Load(sqlite::Database& db) {
   Result<sqlite::Tables> tables = sqlite::Tables::Prepare(db);
   if (!tables.ok()) Fail("cannot prepare the tables", tables.status().ToString());
-  static_cast<void>(tables->for_each_task([](taskly::Task&&) {}));
+  static_cast<void>(tables->for_each_task([](taskly::Task&&) {},
+                                          [](const taskly::TaskId&, const taskly::Status&) {}));
   static_cast<void>(tables->load_queues());
   static_cast<void>(tables->load_ticks());
   static_cast<void>(tables->load_meta("last_id"));
   Result<std::vector<sqlite::ScheduleRow>> schedules = tables->load_schedules();
   if (!schedules.ok()) return;
   for (const sqlite::ScheduleRow& row : *schedules) {
-    taskly::codec::Json json =
-        taskly::codec::Json::parse(row.spec_json, nullptr, /*allow_exceptions=*/false);
+    taskly::codec::Json json = taskly::codec::ParseBoundedJson(row.spec_json);
     if (!json.is_discarded()) static_cast<void>(taskly::codec::ScheduleSpecFromJson(json));
   }
 }
