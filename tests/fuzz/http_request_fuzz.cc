@@ -148,8 +148,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   Result<Json> object = ParseJsonObject(body);
   if (object.ok() && !object->is_object()) Fail("ParseJsonObject returned a non-object", body);
-  if (!object.ok() && (object.status().code() != StatusCode::kInvalidArgument ||
-                       object.status().field() != "body")) {
+  // Refusals name "body" for the document as a whole, or the path of the bad member.
+  if (!object.ok() &&
+      (object.status().code() != StatusCode::kInvalidArgument || object.status().field().empty())) {
     Fail("ParseJsonObject refused with the wrong status", object.status().ToString());
   }
   if (object.ok()) static_cast<void>(DumpJson(*object));
