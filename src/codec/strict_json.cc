@@ -95,7 +95,9 @@ class StrictHandler {
     return text.size() <= 40 ? text : text.substr(0, 40) + "...";
   }
 
+  // An error about the root value itself (an empty path) names the document.
   bool fail(std::string field, std::string message) {
+    if (field.empty()) field = options_.field;
     if (status_.ok()) status_ = InvalidArgument(std::move(field), std::move(message));
     return false;
   }
