@@ -9,9 +9,12 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <utility>
 
 #include "cli/secrets.h"
 #include "codec/json_codec.h"
+#include "codec/raw_json.h"
+#include "codec/strict_json.h"
 
 namespace taskly::cli {
 namespace {
@@ -115,12 +118,17 @@ Expected<Json> ApiClient::Answer(const httplib::Result& result, const std::strin
     return Exit{ExitCode::kServerError, std::move(message)};
   }
   if (response.body.empty()) return Json::object();
-  Json body = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
+  // Payloads are read as the server reads them, numbers kept as sent (codec/raw_json.h). An
+  // answer nests a payload (at most 64 levels, as sent) in at most a few levels of its own.
+  Result<Json> body = codec::ParseStrictJson(
+      response.body, {.field = "answer",
+                      .max_depth = 128,
+                      .exact_numbers = codec::StrictJsonOptions::ExactNumbers::kInPayloads});
+  if (!body.ok()) {
     return Exit{ExitCode::kServerError,
                 "the server's answer to " + method + " " + path + " is not JSON"};
   }
-  return body;
+  return std::move(*body);
 }
 
 Expected<Json> ApiClient::get(const std::string& path, const QueryParams& query) {
@@ -129,15 +137,15 @@ Expected<Json> ApiClient::get(const std::string& path, const QueryParams& query)
 }
 
 Expected<Json> ApiClient::post(const std::string& path, const Json& body) {
-  return Answer(http_->Post(path, Headers(), body.dump(), kJson), "POST", path);
+  return Answer(http_->Post(path, Headers(), codec::DumpJson(body), kJson), "POST", path);
 }
 
 Expected<Json> ApiClient::put(const std::string& path, const Json& body) {
-  return Answer(http_->Put(path, Headers(), body.dump(), kJson), "PUT", path);
+  return Answer(http_->Put(path, Headers(), codec::DumpJson(body), kJson), "PUT", path);
 }
 
 Expected<Json> ApiClient::patch(const std::string& path, const Json& body) {
-  return Answer(http_->Patch(path, Headers(), body.dump(), kJson), "PATCH", path);
+  return Answer(http_->Patch(path, Headers(), codec::DumpJson(body), kJson), "PATCH", path);
 }
 
 Expected<Json> ApiClient::del(const std::string& path) {

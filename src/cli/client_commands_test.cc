@@ -204,6 +204,19 @@ TEST_F(ClientCommands, ShowPrintsOneTask) {
   EXPECT_EQ(Show(id)["payload"], Json::array({1, 2, 3}));
 }
 
+TEST_F(ClientCommands, PayloadNumbersTravelAsWritten) {
+  // Sent, stored and printed digit for digit, in both output forms (a JSON library's doubles
+  // would print 1.2345678901234568e+29 and 1.5).
+  const std::string payload = R"({"n":123456789012345678901234567890,"f":1.50})";
+  const std::string id = Submit({"exact", "--payload", payload, "--delay", "1h"});
+  CliRun shown = Taskly({"show", id});
+  ASSERT_EQ(shown.code, 0) << shown;
+  EXPECT_THAT(shown.out, HasSubstr(payload));
+  CliRun json = Taskly({"--json", "show", id});
+  ASSERT_EQ(json.code, 0) << json;
+  EXPECT_THAT(json.out, HasSubstr(R"("payload": )" + payload));
+}
+
 TEST_F(ClientCommands, CancelAScheduledTask) {
   const std::string id = Submit({"to-cancel", "--delay", "1h"});
   CliRun r = Taskly({"cancel", id});

@@ -5,6 +5,7 @@
 
 #include "cli/table.h"
 #include "codec/json_codec.h"
+#include "codec/raw_json.h"
 
 namespace taskly::cli {
 namespace {
@@ -36,7 +37,8 @@ std::string YesNo(const Json& flag) {
 // A payload or result for people: a string as it is, other JSON values indented.
 std::string Bytes(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
-  return value.dump(2);
+  if (codec::IsRawJson(value)) return codec::RawJsonText(value);
+  return codec::DumpJson(value, 2);
 }
 
 std::string Labels(const Json& labels) {
@@ -108,10 +110,10 @@ std::string Field(const Json& j, const std::string& key, const std::string& fall
   const Json& value = Member(j, key);
   if (value.is_null()) return fallback;
   if (value.is_string()) return value.get<std::string>();
-  return value.dump();
+  return codec::DumpJson(value);
 }
 
-void PrintJson(std::ostream& out, const Json& j) { out << j.dump(2) << '\n'; }
+void PrintJson(std::ostream& out, const Json& j) { out << codec::DumpJson(j, 2) << '\n'; }
 
 void PrintTaskTable(std::ostream& out, const Json& tasks) {
   Table table({"ID", "STATE", "TYPE", "QUEUE", "PRI", "ATTEMPTS", "ENQUEUED", "LAST ERROR"});
@@ -195,7 +197,7 @@ void PrintSchedule(std::ostream& out, const Json& s) {
   if (Member(s, "failed_tries").is_number_integer()) {
     kv.add("failing", Field(s, "failed_tries") + " tries: " + Field(s, "last_error"));
   }
-  kv.add("task", Member(s, "task").dump());
+  kv.add("task", codec::DumpJson(Member(s, "task")));
   kv.print(out);
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli/flag_checks.h"
 #include "codec/json_codec.h"
+#include "codec/raw_json.h"
 #include "exec/command.h"
 #include "exec/command_json.h"
 
@@ -196,7 +197,7 @@ Expected<TaskSpec> BuildTaskSpec(const TaskFlags& f, const std::string& type,
     spec.type = type;
     if (!f.payload.empty()) {
       // Checked by JsonCheck.
-      spec.payload = codec::ParseStrictJson(f.payload, PayloadJsonOptions())->dump();
+      spec.payload = codec::CompactJson(*codec::ParseStrictJson(f.payload, PayloadJsonOptions()));
     } else if (!f.payload_text.empty()) {
       spec.payload = f.payload_text;
     } else if (!f.payload_file.empty()) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "codec/raw_json.h"
 #include "codec/text.h"
 
 namespace taskly::codec::internal {
@@ -187,7 +188,7 @@ void FieldReader::ReadBytes(std::string_view name, std::string* out, bool json_v
   if (format == kFormatJson) {
     // A Json built in C++ (not parsed) may hold invalid UTF-8, which dump() refuses.
     try {
-      *out = v->dump();
+      *out = CompactJson(*v);
     } catch (const Json::type_error&) {
       Fail(name, "must be valid UTF-8");
     }

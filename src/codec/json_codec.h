@@ -25,11 +25,15 @@
 //             trailing zeros dropped).
 //   bytes     payload, result and checkpoint are byte strings. A payload (and a result) is
 //             written as the JSON value it holds when it is exactly the compact JSON text of a
-//             value (what parsing a value produces) other than null (a null member reads as
-//             absent), else as a string with "payload_format"
+//             value (what parsing a value produces, or its exact form, below) other than null (a
+//             null member reads as absent), else as a string with "payload_format"
 //             ("result_format") "text", or, when it is not valid UTF-8, as base64 with format
 //             "base64". On input the format defaults to "json": any JSON value, kept as its
-//             compact text (dump()); "text" takes a string's bytes as they are; "base64" decodes
+//             compact text (dump()), or, when it holds a number dump() would write otherwise
+//             (123456789012345678901234567890, 1.50, 1e2), in its exact form: compact, keys in
+//             the order written, numbers as written (codec/raw_json.h; ParseStrictJson with
+//             exact_numbers delivers such a value as a raw value, which is taken as it is);
+//             "text" takes a string's bytes as they are; "base64" decodes
 //             a string (RFC 4648, padded). A checkpoint is always a string: "text" by default,
 //             "checkpoint_format": "base64" when not UTF-8. So every byte string round-trips
 //             exactly, and a JSON payload reads as JSON.

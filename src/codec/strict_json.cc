@@ -19,34 +19,60 @@ class StrictHandler {
 
   const Status& status() const { return status_; }
 
-  bool null() { return value(nullptr); }
-  bool boolean(bool v) { return value(v); }
-  bool number_integer(Json::number_integer_t v) { return value(v); }
-  bool number_unsigned(Json::number_unsigned_t v) { return value(v); }
-  bool number_float(Json::number_float_t v, const Json::string_t& text) {
-    if (exact_here()) {
-      const std::string back = Json(v).dump();
-      if (back != text) {
-        return fail(Path(), "the number " + Shorten(text) + " would be kept as " + back +
-                                "; send the payload as text (\"payload_format\": \"text\") to "
-                                "keep it exactly");
-      }
-    }
+  bool null() {
+    Exact("null");
+    return value(nullptr);
+  }
+  bool boolean(bool v) {
+    Exact(v ? "true" : "false");
     return value(v);
   }
-  bool string(Json::string_t& v) { return value(std::move(v)); }
+  bool number_integer(Json::number_integer_t v) {
+    if (exact_wanted()) Exact(std::to_string(v));
+    return value(v);
+  }
+  bool number_unsigned(Json::number_unsigned_t v) {
+    if (exact_wanted()) Exact(std::to_string(v));
+    return value(v);
+  }
+  bool number_float(Json::number_float_t v, const Json::string_t& text) {
+    if (Exact(text) && Json(v).dump() != text) inexact_ = true;
+    return value(v);
+  }
+  bool string(Json::string_t& v) {
+    if (exact_wanted()) Exact(Json(v).dump());
+    return value(std::move(v));
+  }
   bool binary(Json::binary_t& v) { return value(Json::binary(std::move(v))); }
 
-  bool start_object(std::size_t) { return open(Json::object()); }
+  bool start_object(std::size_t) {
+    Exact("{");
+    return open(Json::object());
+  }
   bool key(Json::string_t& k) {
     keys_.back() = k;
-    if (stack_.back()->contains(k)) return fail(Path(), "duplicate key");
-    member_ = &(*stack_.back())[k];
+    Json& object = *stack_.back();
+    if (object.contains(k)) return fail(Path(), "duplicate key");
+    if (in_exact_region()) {
+      if (!object.empty()) exact_ += ',';
+      exact_ += Json(k).dump();
+      exact_ += ':';
+    }
+    member_ = &object[k];
     return true;
   }
-  bool end_object() { return close(); }
-  bool start_array(std::size_t) { return open(Json::array()); }
-  bool end_array() { return close(); }
+  bool end_object() {
+    Exact("}");
+    return close();
+  }
+  bool start_array(std::size_t) {
+    Exact("[");
+    return open(Json::array());
+  }
+  bool end_array() {
+    Exact("]");
+    return close();
+  }
 
   bool parse_error(std::size_t position, const std::string&,
                    const nlohmann::detail::exception& ex) {
@@ -81,18 +107,50 @@ class StrictHandler {
     return path;
   }
 
-  bool exact_here() const {
-    using Exact = StrictJsonOptions::ExactNumbers;
-    if (options_.exact_numbers == Exact::kEverywhere) return true;
-    if (options_.exact_numbers == Exact::kNowhere) return false;
-    for (size_t i = 0; i < stack_.size(); ++i) {
-      if (stack_[i]->is_object() && keys_[i] == "payload") return true;
+  bool in_exact_region() const { return exact_base_ != kNoRegion; }
+  // Whether the next value's text is wanted (spares building it outside regions).
+  bool exact_wanted() const { return in_exact_region() || exact_region_starts(); }
+
+  // Whether the value about to start is one whose numbers are kept as written.
+  bool exact_region_starts() const {
+    using ExactNumbers = StrictJsonOptions::ExactNumbers;
+    if (in_exact_region()) return false;
+    switch (options_.exact_numbers) {
+      case ExactNumbers::kNowhere:
+        return false;
+      case ExactNumbers::kEverywhere:
+        return stack_.empty();
+      case ExactNumbers::kInPayloads:
+        return !stack_.empty() && stack_.back()->is_object() && keys_.back() == "payload";
     }
     return false;
   }
 
-  static std::string Shorten(const std::string& text) {
-    return text.size() <= 40 ? text : text.substr(0, 40) + "...";
+  // Appends `token` (a value's text, or a bracket) to the compact text of the exact region,
+  // starting the region if this value begins one. Returns whether a region takes it. Closing
+  // brackets are always inside a region that is open.
+  bool Exact(std::string_view token) {
+    const bool closing = token == "}" || token == "]";
+    if (exact_region_starts() && !closing) {
+      exact_base_ = stack_.size();
+      exact_.clear();
+      inexact_ = false;
+    } else if (!in_exact_region()) {
+      return false;
+    } else if (!closing && stack_.size() > exact_base_ && stack_.back()->is_array() &&
+               !stack_.back()->empty()) {
+      exact_ += ',';
+    }
+    exact_ += token;
+    return true;
+  }
+
+  // Ends the exact region whose value is `*v`, now complete: a value holding a number that
+  // would not be written back as written becomes the raw value of its text.
+  void EndExactRegion(Json* v) {
+    if (inexact_) *v = RawJson(exact_);
+    exact_base_ = kNoRegion;
+    exact_.clear();
   }
 
   // An error about the root value itself (an empty path) names the document.
@@ -119,7 +177,8 @@ class StrictHandler {
   }
 
   bool value(Json&& v) {
-    place(std::move(v));
+    Json* placed = place(std::move(v));
+    if (in_exact_region() && stack_.size() == exact_base_) EndExactRegion(placed);
     return true;
   }
 
@@ -134,8 +193,10 @@ class StrictHandler {
   }
 
   bool close() {
+    Json* closed = stack_.back();
     stack_.pop_back();
     keys_.pop_back();
+    if (in_exact_region() && stack_.size() == exact_base_) EndExactRegion(closed);
     return true;
   }
 
@@ -145,6 +206,14 @@ class StrictHandler {
   std::vector<std::string> keys_;  // per open container: the key being read (objects)
   Json* member_ = nullptr;         // where the next value of the innermost object goes
   Status status_;
+  // The exact region (see StrictJsonOptions::exact_numbers): the value being read whose numbers
+  // are kept as written, its compact text so far, and whether a number in it would not be
+  // written back as written. exact_base_ is the depth of the region's value (stack_.size()
+  // when it started), kNoRegion outside one.
+  static constexpr size_t kNoRegion = static_cast<size_t>(-1);
+  size_t exact_base_ = kNoRegion;
+  std::string exact_;
+  bool inexact_ = false;
 };
 
 }  // namespace

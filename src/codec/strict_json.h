@@ -3,11 +3,11 @@
 //   - a key given twice in one object (parse keeps the last): "duplicate key", naming its path;
 //   - a number beyond a double's range (1e999; parse throws out_of_range): "number out of
 //     range", naming its path;
-//   - optionally, a number that would not come back as it was written: floating-point numbers
-//     and integers beyond 64 bits are kept as doubles, and a double is written back in its
-//     shortest form (123456789012345678901234567890 as 1.2345678901234568e+29, 1.50 as 1.5,
-//     1e2 as 100.0);
 //   - documents nested deeper than `max_depth` (destroying or writing one recurses per level).
+// Optionally it keeps numbers exactly as written (`exact_numbers`): where asked, a value holding
+// a number that dump() would write differently (123456789012345678901234567890, 1.50, 1e2) is
+// returned as a raw value (codec/raw_json.h) holding the value's compact text, numbers as
+// written; values whose numbers all come back as written stay ordinary JSON.
 // Every error is InvalidArgument; paths are written as in the codec ("tasks[2].payload.n").
 //
 // Thread-safety: pure function.
@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "codec/json_codec.h"
+#include "codec/raw_json.h"
 
 namespace taskly::codec {
 
@@ -24,9 +25,9 @@ struct StrictJsonOptions {
   // Names the document in errors about it as a whole (malformed, too deep).
   std::string field = "body";
   int max_depth = 64;
-  // Where numbers must be written exactly as they would be written back (see above).
+  // Where numbers are kept exactly as written (see above). kInPayloads: the value of each member
+  // named "payload" (the outermost, when payloads nest); kEverywhere: the whole document.
   enum class ExactNumbers { kNowhere, kInPayloads, kEverywhere };
-  // kInPayloads: inside the value of any member named "payload".
   ExactNumbers exact_numbers = ExactNumbers::kNowhere;
 };
 

@@ -9,6 +9,8 @@
 
 #include "codec/codec_test_util.h"
 #include "codec/json_codec.h"
+#include "codec/raw_json.h"
+#include "codec/strict_json.h"
 
 namespace taskly::codec {
 namespace {
@@ -153,6 +155,29 @@ TEST(TaskSpecJson, PayloadKeepsTheCompactJsonText) {
     ASSERT_TRUE(spec.ok()) << spec.status().ToString();
     EXPECT_EQ(spec->payload, c.want);
   }
+}
+
+TEST(TaskSpecJson, APayloadsNumbersTravelAsWritten) {
+  // As the server reads a body: numbers in a payload kept as written (raw_json.h).
+  const std::string payload = R"({"n":123456789012345678901234567890,"f":[1.50,1e2]})";
+  Result<Json> body =
+      ParseStrictJson(R"({"type": "t", "payload": )" + payload + "}",
+                      {.exact_numbers = StrictJsonOptions::ExactNumbers::kInPayloads});
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  Result<TaskSpec> spec = TaskSpecFromJson(*body, kNow);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->payload, payload);
+  // Written back as that value, and read back to the same bytes.
+  EXPECT_THAT(DumpJson(TaskSpecToJson(*spec)),
+              ::testing::HasSubstr(R"("payload":)" + payload + ","));
+  Result<TaskSpec> again = TaskSpecFromJson(TaskSpecToJson(*spec), kNow);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->payload, payload);
+  // A raw value is JSON: as text it is refused.
+  Result<Json> as_text =
+      ParseStrictJson(R"({"type": "t", "payload": 1.50, "payload_format": "text"})",
+                      {.exact_numbers = StrictJsonOptions::ExactNumbers::kInPayloads});
+  EXPECT_EQ(TaskSpecFromJson(*as_text, kNow).status().field(), "payload");
 }
 
 TEST(TaskSpecJson, PayloadFormatsTextAndBase64TakeRawBytes) {

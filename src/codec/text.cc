@@ -5,6 +5,8 @@
 #include <cstdint>
 
 #include "codec/bounded_json.h"
+#include "codec/raw_json.h"
+#include "codec/strict_json.h"
 
 namespace taskly::codec::internal {
 namespace {
@@ -18,14 +20,20 @@ int Sextet(char c) {
   return i == std::string_view::npos ? -1 : static_cast<int>(i);
 }
 
-// `bytes` when it is exactly the compact dump() of a JSON value, so that writing the value
-// and reading it back gives the same bytes. Bytes nested deeper than a request may be are not
-// read as JSON (they could not have been sent as a value, and rendering them would recurse
-// without bound): they are written as text.
+// `bytes` as a JSON value when it is exactly the compact dump() of one, or its exact form (a raw
+// value, see json_codec.h), so that writing the value and reading it back gives the same bytes.
+// Bytes nested deeper than a request may be are not read as JSON (they could not have been sent as
+// a value, and rendering them would recurse without bound): they are written as text.
 std::optional<Json> CanonicalJson(const std::string& bytes) {
   Json value = ParseBoundedJson(bytes);
-  if (value.is_discarded() || value.dump() != bytes) return std::nullopt;
-  return value;
+  if (!value.is_discarded() && value.dump() == bytes) return value;
+  // A value whose numbers dump() would write differently is kept as the compact text of the
+  // value with its numbers as written (raw_json.h); such bytes are written as that raw value.
+  Result<Json> exact = ParseStrictJson(
+      bytes,
+      {.max_depth = kMaxJsonDepth, .exact_numbers = StrictJsonOptions::ExactNumbers::kEverywhere});
+  if (exact.ok() && IsRawJson(*exact) && RawJsonText(*exact) == bytes) return std::move(*exact);
+  return std::nullopt;
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "codec/raw_json.h"
+
 namespace taskly::codec::internal {
 namespace {
 
@@ -68,7 +70,7 @@ TEST(Text, ReplacesInvalidUtf8SoTheOutputSerializes) {
 std::string Written(const std::string& bytes, bool json_values) {
   Json j = Json::object();
   WriteBytes(j, "payload", bytes, json_values);
-  return j.dump();
+  return DumpJson(j);
 }
 
 TEST(WriteBytes, PicksTheFormThatRoundTrips) {
@@ -77,12 +79,18 @@ TEST(WriteBytes, PicksTheFormThatRoundTrips) {
   EXPECT_EQ(Written("42", true), R"({"payload":42})");
   EXPECT_EQ(Written(R"("hi")", true), R"({"payload":"hi"})");
   EXPECT_EQ(Written("1.5", true), R"({"payload":1.5})");
-  // Valid JSON but not its compact form (blanks, key order, number spelling): text, so the
-  // exact bytes survive.
+  // The exact form of a value whose numbers dump() would write otherwise (compact, keys in the
+  // order written, numbers as written): written as that value, numbers as they are.
+  EXPECT_EQ(Written("1e2", true), R"({"payload":1e2})");
+  EXPECT_EQ(Written(R"({"z":[1.50],"a":123456789012345678901234567890})", true),
+            R"({"payload":{"z":[1.50],"a":123456789012345678901234567890}})");
+  // Valid JSON in neither form (blanks, key order without such a number): text, so the exact
+  // bytes survive.
   EXPECT_EQ(Written(R"({"a": 1})", true), R"({"payload":"{\"a\": 1}","payload_format":"text"})");
   EXPECT_EQ(Written(R"({"b":1,"a":2})", true),
             R"({"payload":"{\"b\":1,\"a\":2}","payload_format":"text"})");
-  EXPECT_EQ(Written("1e2", true), R"({"payload":"1e2","payload_format":"text"})");
+  EXPECT_EQ(Written(R"({"a": 1.50})", true),
+            R"({"payload":"{\"a\": 1.50}","payload_format":"text"})");
   // null would read back as an absent payload.
   EXPECT_EQ(Written("null", true), R"({"payload":"null","payload_format":"text"})");
   // Not JSON at all.

@@ -4,10 +4,6 @@
 
 namespace taskly::server {
 
-std::string DumpJson(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 Reply JsonReply(int status, const Json& body) {
   return Reply{.status = status, .body = DumpJson(body)};
 }

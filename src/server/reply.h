@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "codec/json_codec.h"
+#include "codec/raw_json.h"
 #include "taskly/status.h"
 
 namespace taskly::server {
@@ -27,10 +28,11 @@ struct Reply {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// `body` serialized compactly; invalid UTF-8 in strings (echoed ids or names) is replaced by
-// U+FFFD, so this never throws.
+// `body` serialized compactly by codec::DumpJson: payloads kept as raw values are written as
+// sent, and invalid UTF-8 in strings (echoed ids or names) is replaced by U+FFFD, so this never
+// throws.
 Reply JsonReply(int status, const Json& body);
-std::string DumpJson(const Json& j);
+using codec::DumpJson;
 
 // {"error": {"code": code, "message": message, "field": field}} ("field" is "" when the error is
 // about no one input).

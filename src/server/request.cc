@@ -8,8 +8,9 @@ namespace taskly::server {
 
 Result<Json> ParseJsonObject(const std::string& body) {
   // Deeper documents are refused: serializing or destroying JSON recurses once per level, so a
-  // body of a million '[' would exhaust a serving thread's stack. Numbers in a payload must come
-  // back exactly as sent: the payload is kept as the text written back from the parsed value.
+  // body of a million '[' would exhaust a serving thread's stack. Numbers in a payload come back
+  // exactly as sent: a payload holding one that JSON's doubles would change is kept as its text
+  // (codec/raw_json.h).
   Result<Json> j = codec::ParseStrictJson(
       body, {.field = "body",
              .max_depth = 64,

@@ -2,8 +2,10 @@
 // command_json.h) and their scalars.
 //
 // Input: one byte choosing the decoder (see Decoder), then the text it reads: JSON for the
-// documents, the bare text for a duration or a time. JSON nested deeper than the API accepts
-// (request.h) is left out: the API refuses it before any decoder sees it.
+// documents, the bare text for a duration or a time.
+//
+// The JSON is read as the API reads a body (ParseStrictJson, payload numbers kept as written) and
+// written as the API writes an answer (DumpJson).
 //
 // Checked: nothing throws or crashes; a refusal is InvalidArgument with a message; a decoded
 // value encodes to JSON that serializes, decodes again, and encodes to the same JSON (for the
@@ -16,6 +18,8 @@
 #include <string_view>
 
 #include "codec/json_codec.h"
+#include "codec/raw_json.h"
+#include "codec/strict_json.h"
 #include "exec/command_json.h"
 
 namespace {
@@ -27,8 +31,11 @@ using taskly::TimePoint;
 namespace codec = taskly::codec;
 using codec::Json;
 
-constexpr int kMaxDepth = 64;  // as ParseJsonObject (src/server/request.cc)
-struct TooDeep {};
+// As ParseJsonObject (src/server/request.cc).
+const codec::StrictJsonOptions kAsTheApiReads{
+    .field = "body",
+    .max_depth = 64,
+    .exact_numbers = codec::StrictJsonOptions::ExactNumbers::kInPayloads};
 
 // The decoders, by the input's first byte (a readable letter, or any byte modulo the count).
 enum class Decoder {
@@ -79,11 +86,12 @@ template <typename T, typename Decode, typename Encode>
 void RoundTrip(const Json& input, Decode decode, Encode encode) {
   Result<T> first = decode(input);
   if (!first.ok()) return CheckRefusal(first.status());
-  const Json encoded = encode(*first);
-  const std::string text = encoded.dump();
-  Result<T> second = decode(Json::parse(text));
+  const std::string text = codec::DumpJson(encode(*first));
+  Result<Json> parsed = codec::ParseStrictJson(text, kAsTheApiReads);
+  if (!parsed.ok()) Fail("its own encoding does not parse: " + parsed.status().ToString(), text);
+  Result<T> second = decode(*parsed);
   if (!second.ok()) Fail("its own encoding is refused: " + second.status().ToString(), text);
-  const std::string again = encode(*second).dump();
+  const std::string again = codec::DumpJson(encode(*second));
   if (again != text) Fail("the encoding is not stable", text + "\n" + again);
 }
 
@@ -113,19 +121,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
 
-  Json j;
-  try {
-    j = Json::parse(text, [](int depth, Json::parse_event_t, Json&) {
-      if (depth > kMaxDepth) throw TooDeep{};
-      return true;
-    });
-  } catch (const TooDeep&) {
-    return 0;
-  } catch (const Json::parse_error&) {
-    return 0;
-  } catch (const Json::out_of_range&) {  // a number beyond a double: the API refuses it too
-    return 0;
-  }
+  // What the API refuses before any decoder sees it (malformed, too deep, a duplicate key, a
+  // number beyond a double) is left out.
+  Result<Json> parsed = codec::ParseStrictJson(text, kAsTheApiReads);
+  if (!parsed.ok()) return 0;
+  const Json& j = *parsed;
 
   const TimePoint now{taskly::Duration(int64_t{1'800'000'000} * 1'000'000'000)};
   switch (decoder) {
