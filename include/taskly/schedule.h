@@ -47,6 +47,8 @@ struct Misfire {
   MisfirePolicy policy = MisfirePolicy::kFireOnce;
   int32_t max_catch_up = 1;  // for kCatchUp; 1 to kMaxCatchUp whatever the policy
   Duration grace = std::chrono::seconds(1);
+
+  bool operator==(const Misfire&) const = default;
 };
 
 struct ScheduleSpec {
@@ -69,6 +71,9 @@ struct ScheduleSpec {
   // Declared worst-case execution time of one tick's task, for the schedulability analysis;
   // zero means "use the longest run measured so far".
   Duration wcet = Duration::zero();
+
+  // Field by field, the task template included.
+  bool operator==(const ScheduleSpec&) const = default;
 };
 
 // Checks the spec, including the cron expression and time zone and the task template;

@@ -47,6 +47,8 @@ struct Backoff {
   Duration initial = std::chrono::seconds(1);
   Duration cap = std::chrono::minutes(10);
   double multiplier = 2.0;
+
+  bool operator==(const Backoff&) const = default;
 };
 
 // What a producer submits. Defaults are what a user gets by leaving a field out.
@@ -69,6 +71,9 @@ struct TaskSpec {
   Duration period = Duration::zero();
   std::string schedule_id;
   std::optional<TimePoint> tick_due;
+
+  // Field by field (payload bytes included).
+  bool operator==(const TaskSpec&) const = default;
 };
 
 // Checks a queue, type or label name: 1-128 characters of [A-Za-z0-9_.:-]. InvalidArgument

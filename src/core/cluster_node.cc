@@ -12,15 +12,10 @@
 
 #include <set>
 
-#include "codec/json_codec.h"
 #include "core/engine.h"
 
 namespace taskly {
 namespace {
-
-bool SameSpec(const ScheduleSpec& a, const ScheduleSpec& b) {
-  return codec::ScheduleSpecToJson(a) == codec::ScheduleSpecToJson(b);
-}
 
 // A third of the lease, so that two renewals may fail before it runs out; at most a second, so
 // that a lease left by a dead leader is taken within ttl + 1 s.
@@ -129,7 +124,7 @@ void Scheduler::Impl::resync_schedules() {
     }
     ScheduleState& s = it->second;
     bool changed = false;
-    if (!SameSpec(s.spec, st.spec)) {
+    if (s.spec != st.spec) {
       Result<Trigger> trigger = Trigger::Make(st.spec, now);
       if (!trigger.ok()) continue;
       s.spec = std::move(st.spec);

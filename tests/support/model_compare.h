@@ -1,5 +1,5 @@
-// Field-by-field comparison of model values (they have no operator==), so that a failed round
-// trip (codec, store, reopen) names the field that changed.
+// Field-by-field comparison of model values, so that a failed round trip (codec, store, reopen)
+// names the field that changed (operator== only says that one did).
 #pragma once
 
 #include <gtest/gtest.h>
