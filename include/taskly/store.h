@@ -144,7 +144,9 @@ class Store {
 
   // Blocks until work may be claimable from one of `queues` (a task became ready, a slot or
   // a paused queue was freed), `until` is reached, or `stop` is requested. Returns at the
-  // earliest scheduled task's time if sooner than `until`. May return spuriously.
+  // earliest scheduled task's time if sooner than `until`. May return spuriously. It blocks
+  // through the store's Clock (Clock::wait_until), so simulated time wakes it, and it is counted
+  // by SimulatedClock::waiters() once no wake-up can be missed.
   virtual void wait_for_work(const std::vector<std::string>& queues, TimePoint until,
                              std::stop_token stop) = 0;
 
@@ -228,7 +230,7 @@ struct MemoryStoreOptions {
   RetentionPolicy retention;
 };
 
-// The in-memory backend: heaps and hash maps under one mutex. Not durable.
+// The in-memory backend: records and their indexes in this process, under one lock. Not durable.
 std::unique_ptr<Store> NewMemoryStore(const MemoryStoreOptions& options = {});
 
 }  // namespace taskly

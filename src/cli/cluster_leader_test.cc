@@ -65,6 +65,24 @@ class ClusterLeader : public ::testing::Test {
     return {"", 0};
   }
 
+  // The schedule ticks enqueued so far, as the first running node other than `except` lists
+  // them (a paused node would not answer).
+  size_t TickCount(const NodeProcess* except = nullptr) {
+    for (auto& s : servers_) {
+      if (!s->running() || s.get() == except) continue;
+      size_t ticks = 0;
+      for (const Json& t : ListAllTasks(s->url())) ticks += t.contains("schedule_id") ? 1 : 0;
+      return ticks;
+    }
+    return 0;
+  }
+
+  // Waits until `count` more ticks than now are enqueued (each schedule ticks once a second).
+  bool MoreTicks(size_t count, const NodeProcess* except = nullptr) {
+    const size_t before = TickCount(except);
+    return PollUntil([&] { return TickCount(except) >= before + count; }, 30s);
+  }
+
   // Checks the schedules' tasks: each (schedule, due) once, no due time missing between a
   // schedule's first and last tick. Returns the number of ticks checked.
   size_t CheckTicks(const std::string& url) {
@@ -106,7 +124,7 @@ TEST_F(ClusterLeader, KilledLeaderIsReplacedAndNoTickIsDuplicatedOrLost) {
   ASSERT_TRUE(PollUntil([&] { return !(leader = Leader()).first.empty(); }, 10s));
   std::chrono::steady_clock::duration slowest{};
   for (int kill = 0; kill < 3; ++kill) {
-    std::this_thread::sleep_for(2s);  // ticks fire
+    ASSERT_TRUE(MoreTicks(20 * 2)) << "the schedules do not tick before kill " << kill;
     leader = Leader();
     NodeProcess* old = ById(leader.first);
     ASSERT_NE(old, nullptr) << leader.first;
@@ -125,7 +143,7 @@ TEST_F(ClusterLeader, KilledLeaderIsReplacedAndNoTickIsDuplicatedOrLost) {
     ASSERT_TRUE(old->Start()) << "restart after kill " << kill;
   }
   EXPECT_LE(slowest, kLeaderTtl + 1s);
-  std::this_thread::sleep_for(3s);
+  ASSERT_TRUE(MoreTicks(20 * 2)) << "the schedules do not tick after the last takeover";
   const size_t checked = CheckTicks(servers_[0]->url());
   EXPECT_GE(checked, 20u * 6);  // well over 6 s of ticks for each schedule
   std::cout << "[leader crash] 3 leader kills, slowest takeover "
@@ -137,7 +155,7 @@ TEST_F(ClusterLeader, PausedLeaderIsReplacedAndItsWritesAreFenced) {
   AddSchedules(5);
   std::pair<std::string, uint64_t> leader;
   ASSERT_TRUE(PollUntil([&] { return !(leader = Leader()).first.empty(); }, 10s));
-  std::this_thread::sleep_for(2s);
+  ASSERT_TRUE(MoreTicks(5 * 2));
   leader = Leader();
   NodeProcess* old = ById(leader.first);
   ASSERT_NE(old, nullptr);
@@ -149,9 +167,11 @@ TEST_F(ClusterLeader, PausedLeaderIsReplacedAndItsWritesAreFenced) {
         return !next.first.empty() && next.first != old->id() && next.second > leader.second;
       },
       20s);
-  std::this_thread::sleep_for(1500ms);  // ticks the paused node missed pile up
+  // Ticks the paused node missed pile up: the new leader enqueues the next one of each schedule.
+  const bool missed = replaced && MoreTicks(5, old);
   old->Signal(SIGCONT);
   ASSERT_TRUE(replaced);
+  ASSERT_TRUE(missed);
   // The old leader finds out: it no longer believes it leads, and reports the newer term. Each
   // GET may wait up to its 10 s read timeout, so the window holds several tries even when the
   // machine is busy and the resumed process is slow to be scheduled.
@@ -164,12 +184,20 @@ TEST_F(ClusterLeader, PausedLeaderIsReplacedAndItsWritesAreFenced) {
       30s))
       << view.body.dump();
   EXPECT_GE(view.body["leader"]["term"].get<uint64_t>(), next.second);
-  std::this_thread::sleep_for(2s);
-  const Answer stats = Get(old->url(), "/v1/stats");
-  ASSERT_EQ(stats.status, 200);
-  const int64_t fenced = stats.body["fenced_writes"].get<int64_t>();
-  EXPECT_EQ(Metric(old->url(), "taskly_fenced_writes_total").value_or(-1),
-            static_cast<double>(fenced));
+  // The stats and the metric report the same fenced writes (read until the two reads agree:
+  // one may come between a write and its count).
+  Answer stats;
+  int64_t fenced = -1;
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        stats = Get(old->url(), "/v1/stats");
+        if (stats.status != 200) return false;
+        fenced = stats.body["fenced_writes"].get<int64_t>();
+        return Metric(old->url(), "taskly_fenced_writes_total").value_or(-1) ==
+               static_cast<double>(fenced);
+      },
+      30s))
+      << stats.body.dump();
   EXPECT_EQ(Metric(old->url(), "taskly_cluster_leader").value_or(-1), 0);
   EXPECT_GE(stats.body["leaderships"].get<int64_t>(), 1);
   const size_t checked = CheckTicks(servers_[0]->url());

@@ -20,14 +20,20 @@ namespace {
 // waiter that is never woken would block until its far-future `until`.
 constexpr auto kWakeBound = 2s;
 
-// Gives a waiter thread time to block: until the simulated clock shows a waiter (backends that
-// wait through Clock::wait_until), then a short real-time grace for the rest.
-void LetWaiterBlock(const SimulatedClock& clock) {
-  const auto end = std::chrono::steady_clock::now() + 200ms;
-  while (clock.waiters() == 0 && std::chrono::steady_clock::now() < end) {
+// Whether a waiter thread has blocked in wait_for_work: the contract has it block through the
+// store's Clock, so the simulated clock counts it (and nothing else here waits on that clock).
+// Once it is counted, a wake-up cannot be lost: it holds the lock its wake-ups take until it
+// waits.
+::testing::AssertionResult WaiterBlocked(const SimulatedClock& clock) {
+  const auto end = std::chrono::steady_clock::now() + 10s;
+  while (clock.waiters() == 0) {
+    if (std::chrono::steady_clock::now() > end) {
+      return ::testing::AssertionFailure()
+             << "wait_for_work did not block through the store's clock within 10 s";
+    }
     std::this_thread::sleep_for(1ms);
   }
-  std::this_thread::sleep_for(20ms);
+  return ::testing::AssertionSuccess();
 }
 
 // Runs `wait_for_work(queues, until)` in a loop on a thread until `done()` holds (re-checked
@@ -87,7 +93,7 @@ TEST_P(StoreConformance, WaitForWorkWakesOnEnqueue) {
     Result<TaskPage> page = store.list(Filter(TaskState::kPending, "w"), PageRequest{});
     return page.ok() && !page->tasks.empty();
   });
-  LetWaiterBlock(clock_);
+  ASSERT_TRUE(WaiterBlocked(clock_));
   Enqueue(Spec("w"));
   EXPECT_TRUE(waiter.Returned()) << "wait_for_work was not woken by an enqueue into its queue";
 }
@@ -102,7 +108,7 @@ TEST_P(StoreConformance, WaitForWorkReturnsWhenWorkIsAlreadyReady) {
 
 TEST_P(StoreConformance, WaitForWorkReturnsWhenStopped) {
   Waiter waiter(store_, {"w"}, clock_.now() + 24h, [] { return false; });
-  LetWaiterBlock(clock_);
+  ASSERT_TRUE(WaiterBlocked(clock_));
   waiter.Stop();
   EXPECT_TRUE(waiter.Returned()) << "wait_for_work ignored its stop token";
 }
@@ -122,7 +128,7 @@ TEST_P(StoreConformance, WaitForWorkReturnsWhenAScheduledTaskIsDue) {
   Enqueue(spec);
   SimulatedClock& clock = clock_;
   Waiter waiter(store_, {"w"}, clock_.now() + 24h, [&clock, due] { return clock.now() >= due; });
-  LetWaiterBlock(clock_);
+  ASSERT_TRUE(WaiterBlocked(clock_));
   clock_.advance(10s);
   EXPECT_TRUE(waiter.Returned()) << "wait_for_work slept past the earliest scheduled task";
 }
@@ -131,7 +137,7 @@ TEST_P(StoreConformance, WaitForWorkReturnsAtUntil) {
   const TimePoint until = clock_.now() + 5s;
   SimulatedClock& clock = clock_;
   Waiter waiter(store_, {"w"}, until, [&clock, until] { return clock.now() >= until; });
-  LetWaiterBlock(clock_);
+  ASSERT_TRUE(WaiterBlocked(clock_));
   clock_.advance(5s);
   EXPECT_TRUE(waiter.Returned());
 }
