@@ -5,9 +5,9 @@
 // status in one place. A `Status` may name the input `field` it is about ("cron.minute",
 // "timeout"), so that surfaces can tell users exactly what to fix.
 //
-//   Result<TaskId> id = store.enqueue_one(spec);
-//   if (!id.ok()) return id.status();
-//   use(*id);
+//   Result<EnqueueResult> r = store.enqueue_one(spec);
+//   if (!r.ok()) return r.status();
+//   use(r->id);
 //
 // Thread-safety: values; safe to copy between threads.
 #pragma once

@@ -1,10 +1,12 @@
-// The in-memory Store: every task is a Record in one hash map; each state keeps the indexes it
-// needs (ready sets per queue in policy order, due times of scheduled tasks, lease expiries,
-// deadlines, terminal tasks in finish order). Every transition goes through unindex(), a change
-// of fields, and index(), so the indexes can never disagree with the records.
+// The in-memory Store: every task is a Record in a slot of fixed-size chunks, found by id through
+// a table indexed by the id's counter; each state keeps the indexes it needs (ready sets per
+// queue in policy order, due times of scheduled tasks, lease expiries, deadlines, terminal tasks
+// in finish order). Every transition goes through unindex(), a change of fields, and index(), so
+// the indexes can never disagree with the records.
 //
-// One mutex guards everything; claimers waiting for work sleep on one condition variable through
-// the injected Clock, so a SimulatedClock wakes them when it is advanced.
+// One mutex (mu_) guards the records and indexes; the schedules have their own. Claimers waiting
+// for work sleep on one condition variable through the injected Clock, so a SimulatedClock wakes
+// them when it is advanced.
 
 #include <algorithm>
 #include <array>
@@ -186,9 +188,9 @@ class MemoryStore final : public Store {
   // it. Enqueuers ask for it (kChunkWanted) early (see after_enqueue()); the first claimer to
   // see the request takes it on (kChunkMaking), makes the chunk and keeps it as the spare. A
   // bulk enqueue is bounded by the producer's own time, while the workers keeping up with it
-  // have time to spare: when the producer made the chunks, touching their pages was a sixth of
-  // its time in a 1M-task run. Enqueuers make it themselves only when no claimer has within the
-  // last sixteenth of the chunk (kChunkUrgent): a store may have no claimers at all.
+  // have time to spare, so the page touches go to a claimer. Enqueuers make it themselves only
+  // when no claimer has within the last sixteenth of the chunk (kChunkUrgent): a store may have
+  // no claimers at all.
   // The first chunk is not made ahead: a store that holds a few tasks touches a few pages.
   std::unique_ptr<Chunk> spare_chunk_;  // guarded by mu_
   enum ChunkRequest : int { kChunkNone, kChunkWanted, kChunkUrgent, kChunkMaking };
@@ -205,7 +207,7 @@ class MemoryStore final : public Store {
   // (kept at least twice the live count). An id whose entry is taken by a newer one moves to
   // overflow_; it only happens to tasks that live while the table's size in newer ids arrive.
   // Entries carry their counter (IdEntry()), so doubling the table moves entries without reading
-  // a single record: with a million tasks, walking the records cost ~100 ms under the lock.
+  // a single record (a walk of every record under the lock would stall every claimer).
   memory::ZeroedArray<uint64_t> by_counter_;            // guarded by mu_
   std::unordered_map<TaskId, uint32_t> overflow_;       // guarded by mu_
   size_t live_ = 0;                                     // guarded by mu_
@@ -435,10 +437,9 @@ Result<std::vector<EnqueueResult>> MemoryStore::enqueue(std::span<const TaskSpec
   std::vector<EnqueueResult> out;
   out.reserve(specs.size());
   // Each task is enqueued atomically, the batch is not: the lock is taken for a group of tasks
-  // at a time, so claimers are not held up long behind a large batch (a group holds it for some
-  // 100-150 us). Every hand-off of the lock between a producer and the workers may cost both a
-  // futex call: with 1M no-op tasks enqueued 1000 at a time, groups of 1024 took a tenth less
-  // time per task than groups of 256, and groups of 64 a fifth more CPU.
+  // at a time, so claimers are not held up long behind a large batch. The group is large
+  // because every hand-off of the lock between a producer and the workers may cost both a
+  // futex call; it is bounded so that a claim waits at most one group's enqueues.
   constexpr size_t kGroup = 1024;
   for (size_t from = 0; from < specs.size(); from += kGroup) {
     make_chunk_if_wanted(/*claimer=*/false);

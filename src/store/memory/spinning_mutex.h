@@ -1,9 +1,8 @@
 // A std::mutex that spins briefly before it blocks. The memory store's lock is held for a few
 // microseconds at a time (a group of enqueues, or a worker's batch of settles and claims), and
 // on a virtual machine a thread that blocks pays two system calls and a wake-up (the futex wait,
-// and its waker's futex wake) that cost more than the wait itself: in a 1M-task run, blocking
-// took a tenth of the process's CPU time. Spinning is bounded, so a long hold (or a holder that
-// lost its core) still parks the waiter.
+// and its waker's futex wake) that cost more than the wait itself. Spinning is bounded, so a long
+// hold (or a holder that lost its core) still parks the waiter.
 //
 // Thread-safety: a mutex. Meets Lockable, so std::lock_guard and std::unique_lock take it;
 // native() is for std::condition_variable, which needs the std::mutex itself.
@@ -16,8 +15,8 @@ namespace taskly::memory {
 class SpinningMutex {
  public:
   // Pauses spent spinning before blocking, in all: about 2.5 us on current x86 cores (a pause
-  // is some 20 ns). In a 1M-task run on 2 cores, 128 took a sixth off the wall time and a tenth
-  // off the CPU time; 512 and more spent more CPU on spins that failed than blocking costs.
+  // is some 20 ns), a few of the lock's usual holds. Much longer spins cost more CPU in spins
+  // that fail than blocking costs.
   static constexpr int kSpinPauses = 128;
   // The most pauses between two attempts: the attempts back off exponentially up to this, so
   // a spinner does not keep taking the lock's cache line away from the holder.
